@@ -1,0 +1,1 @@
+"""Accounts, passwords, TOTP, sessions, roles and scopes (see SECURITY.md)."""

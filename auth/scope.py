@@ -1,0 +1,73 @@
+"""Jurisdiction as a value domain queries take: which units an account may see at all.
+
+Out-of-scope objects are answered with 404 by the routes, exactly like missing ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy.orm import Session
+
+from auth.models import Account
+from auth.roles import RoleClass
+from pwa.models import Region, Unit
+
+
+@dataclass(frozen=True)
+class Scope:
+    """``region_ids`` is a region subtree; ``unit_id`` one unit; ``everything`` for system
+    jobs only (CLI, seeding); an admin account's scope is empty."""
+
+    region_ids: frozenset[int] = frozenset()
+    unit_id: int | None = None
+    everything: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.everything and not self.region_ids and self.unit_id is None
+
+    def unit_clause(self) -> ColumnElement[bool]:
+        """A WHERE clause on ``Unit`` selecting exactly the units in scope."""
+        if self.everything:
+            return true()
+        if self.unit_id is not None:
+            return Unit.id == self.unit_id
+        if self.region_ids:
+            return Unit.region_id.in_(sorted(self.region_ids))
+        return false()
+
+    def covers_unit(self, unit: Unit) -> bool:
+        if self.everything:
+            return True
+        if self.unit_id is not None:
+            return unit.id == self.unit_id
+        return unit.region_id in self.region_ids
+
+
+EVERYTHING = Scope(everything=True)
+NOTHING = Scope()
+
+
+def region_subtree(session: Session, region_id: int) -> frozenset[int]:
+    """The region and all below it (the table is small: a province has ~200 regions)."""
+    children: dict[int | None, list[int]] = {}
+    for rid, parent in session.execute(select(Region.id, Region.parent_id)):
+        children.setdefault(parent, []).append(rid)
+    found, frontier = {region_id}, [region_id]
+    while frontier:
+        nxt = [c for r in frontier for c in children.get(r, [])]
+        found.update(nxt)
+        frontier = nxt
+    return frozenset(found)
+
+
+def scope_for(session: Session, account: Account) -> Scope:
+    if account.role_class is not RoleClass.BUSINESS or account.disabled_at is not None:
+        return NOTHING
+    if account.unit_id is not None:
+        return Scope(unit_id=account.unit_id)
+    if account.region_id is not None:
+        return Scope(region_ids=region_subtree(session, account.region_id))
+    return NOTHING

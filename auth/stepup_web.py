@@ -1,0 +1,79 @@
+"""``require_fresh_totp``: the step-up mechanism as the web layer uses it.
+
+GET handlers call ``new_challenge(action, bound_to)`` and render the returned form; the POST
+handler is decorated with ``require_fresh_totp(action, bound_to=...)`` where ``bound_to``
+computes, from the view arguments, what would be signed *now* (e.g. item id + version
+hash). A mismatch with what was displayed answers 409; a wrong code re-renders through the
+view's own error path (``g.step_up_error``).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, g, session
+
+from auth import stepup
+from auth.access import current
+from auth.forms import StepUpForm
+from auth.models import Account
+from auth.web import throttle_policy, translate
+from pwa import clock
+from pwa.extensions import db, secrets
+
+
+def new_challenge(action: str, bound_to: str) -> StepUpForm:
+    with db.write() as s:
+        challenge = stepup.issue(s, current().account, action, bound_to, clock.now())
+    form = StepUpForm()
+    form.challenge.data = challenge.id
+    return form
+
+
+def require_fresh_totp(action: str, bound_to: Callable[..., str]) -> Callable:
+    """Run the view only after a fresh TOTP code for ``action`` on ``bound_to(**view_args)``.
+
+    On success ``g.step_up_ok`` is True. On a wrong or expired code the view still runs with
+    ``g.step_up_ok`` False and ``g.step_up_error`` set, so it can show the form again.
+    """
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            form = StepUpForm()
+            g.step_up_ok, g.step_up_error = False, None
+            if not form.validate_on_submit():
+                g.step_up_error = next(iter(form.errors.values()))[0] if form.errors else None
+                return view(*args, **kwargs)
+            error: stepup.StepUpError | None = None
+            # The failure counters must commit even when the code is refused: catch inside.
+            with db.write() as s:
+                account = s.get(Account, current().account.id)
+                try:
+                    stepup.redeem(
+                        s,
+                        account,
+                        challenge_id=form.challenge.data or "",
+                        action=action,
+                        bound_to=bound_to(**kwargs),
+                        code=form.code.data or "",
+                        cipher=secrets.cipher,
+                        now=clock.now(),
+                        policy=throttle_policy(),
+                        via_recovery_code=session.via_recovery_code,
+                    )
+                except stepup.StepUpError as refused:
+                    error = refused
+            if isinstance(error, stepup.StaleBinding):
+                abort(409)
+            if error is not None:
+                g.step_up_error = translate(error)
+                return view(*args, **kwargs)
+            g.step_up_ok = True
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

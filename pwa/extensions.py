@@ -1,0 +1,76 @@
+"""Extensions, created unbound here and bound in ``create_app`` with ``init_app``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, current_app, g
+from flask_babel import Babel
+from flask_talisman import Talisman
+from flask_wtf.csrf import CSRFProtect
+from htmx_flask import Htmx
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from pwa import db as dbmod
+from pwa.domain.crypto import BlindIndex, FieldCipher
+
+
+class Database:
+    """Binds an engine per app and a session per request (closed at teardown)."""
+
+    def init_app(self, app: Flask) -> None:
+        engine = dbmod.create_engine_for(app.config["DATABASE_URL"])
+        app.extensions["pwa.db"] = (engine, dbmod.make_sessionmaker(engine))
+        app.teardown_appcontext(self._close_session)
+
+    @property
+    def engine(self) -> Engine:
+        return current_app.extensions["pwa.db"][0]
+
+    @property
+    def sessionmaker(self) -> sessionmaker[Session]:
+        return current_app.extensions["pwa.db"][1]
+
+    @property
+    def session(self) -> Session:
+        """The request's read session; writes go through ``write()``."""
+        if "db_session" not in g:
+            g.db_session = self.sessionmaker()
+        return g.db_session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction (BEGIN IMMEDIATE on SQLite) committed on success."""
+        with dbmod.write_session(self.sessionmaker) as session:
+            yield session
+
+    @staticmethod
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+class Secrets:
+    """The data-protection keys, decoded once per app."""
+
+    def init_app(self, app: Flask, cipher: FieldCipher, index: BlindIndex) -> None:
+        app.extensions["pwa.secrets"] = (cipher, index)
+
+    @property
+    def cipher(self) -> FieldCipher:
+        return current_app.extensions["pwa.secrets"][0]
+
+    @property
+    def blind_index(self) -> BlindIndex:
+        return current_app.extensions["pwa.secrets"][1]
+
+
+db = Database()
+secrets = Secrets()
+csrf = CSRFProtect()
+babel = Babel()
+talisman = Talisman()
+htmx = Htmx()

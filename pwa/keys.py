@@ -1,0 +1,90 @@
+"""Secret keys: read from configuration, or generated once into the instance folder in
+development. Production refuses to start with a missing or well-known key."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import secrets
+from pathlib import Path
+
+from pwa.config import Config, ConfigurationError, TestConfig
+from pwa.domain.crypto import BlindIndex, FieldCipher
+
+_KNOWN_KEYS = {
+    TestConfig.SECRET_KEY,
+    TestConfig.DATA_KEY,
+    TestConfig.INDEX_KEY,
+    "dev",
+    "secret",
+    "changeme",
+    "change-me",
+    "please-change-me",
+}
+
+
+def _read_or_create(
+    instance_path: Path, filename: str, generate: bool, make: callable
+) -> str | None:
+    path = instance_path / "keys" / filename
+    if path.exists():
+        return path.read_text().strip()
+    if not generate:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    value = make()
+    # O_EXCL: two workers starting at once must not write two different keys.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+def _random_b64(length: int) -> callable:
+    return lambda: base64.b64encode(secrets.token_bytes(length)).decode()
+
+
+def resolve_keys(config: Config, instance_path: Path) -> None:
+    """Fill SECRET_KEY, DATA_KEY and INDEX_KEY on ``config`` or fail with one clear line."""
+    generate = config.GENERATE_MISSING_KEYS
+    wanted = {
+        "SECRET_KEY": ("secret_key", lambda: secrets.token_urlsafe(48), "PWA_SECRET_KEY"),
+        "DATA_KEY": ("data_key", _random_b64(32), "PWA_DATA_KEY"),
+        "INDEX_KEY": ("index_key", _random_b64(32), "PWA_INDEX_KEY"),
+    }
+    for attribute, (filename, make, env_name) in wanted.items():
+        if not getattr(config, attribute):
+            setattr(config, attribute, _read_or_create(instance_path, filename, generate, make))
+        value = getattr(config, attribute)
+        if not value:
+            raise ConfigurationError(f"缺少密钥 {env_name}（生产环境必须通过环境变量提供）")
+        if config.ENV_NAME == "production" and value in _KNOWN_KEYS:
+            raise ConfigurationError(f"{env_name} 使用了公开的默认值，生产环境拒绝启动")
+    if config.ENV_NAME == "production" and len(config.SECRET_KEY or "") < 32:
+        raise ConfigurationError("PWA_SECRET_KEY 太短：至少 32 个字符")
+
+
+def _decode(value: str, name: str, minimum: int) -> bytes:
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ConfigurationError(f"{name} 不是有效的 base64") from None
+    if len(raw) < minimum:
+        raise ConfigurationError(f"{name} 太短：至少 {minimum} 字节")
+    return raw
+
+
+def field_cipher(config: Config) -> FieldCipher:
+    key = _decode(config.DATA_KEY or "", "PWA_DATA_KEY", 32)
+    if len(key) != 32:
+        raise ConfigurationError("PWA_DATA_KEY 必须是 32 字节（base64 编码）")
+    return FieldCipher.single(key)
+
+
+def blind_index(config: Config) -> BlindIndex:
+    return BlindIndex(_decode(config.INDEX_KEY or "", "PWA_INDEX_KEY", 32))

@@ -1,0 +1,31 @@
+"""Alembic environment: always run through ``pwa.migrate`` with a live connection."""
+
+from __future__ import annotations
+
+from alembic import context
+
+import auth.models  # noqa: F401 - registers the account tables on Base.metadata
+from pwa.models import Base
+from pwa.models.base import UTCDateTime
+
+
+def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    # Migrations must not import app types: UTCDateTime is a timezone-aware DateTime.
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations with `flask --app pwa db upgrade`")
+
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying
+    compare_type=True,
+    render_item=render_item,
+)
+with context.begin_transaction():
+    context.run_migrations()

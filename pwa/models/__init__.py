@@ -1,0 +1,52 @@
+"""Typed SQLAlchemy 2.x models, one module per aggregate; importing this registers them all."""
+
+from .base import Base
+from .enums import (
+    Education,
+    EntryMode,
+    ExitReason,
+    Funding,
+    Gender,
+    LeadershipLevel,
+    LeadershipPosition,
+    OffQuotaCategory,
+    PoliticalStatus,
+    QuotaKind,
+    RegionLevel,
+    UnitKind,
+    UnitNature,
+    UnitRank,
+)
+from .person import LeadershipAppointment, Occupancy, OffQuotaEngagement, Person
+from .quota import LeadershipQuota, QuotaLedgerEntry, QuotaReservation
+from .region import Region
+from .unit import InternalDepartment, Unit, UnitAlias
+
+__all__ = [
+    "Base",
+    "Education",
+    "EntryMode",
+    "ExitReason",
+    "Funding",
+    "Gender",
+    "InternalDepartment",
+    "LeadershipAppointment",
+    "LeadershipLevel",
+    "LeadershipPosition",
+    "LeadershipQuota",
+    "OffQuotaCategory",
+    "OffQuotaEngagement",
+    "Occupancy",
+    "Person",
+    "PoliticalStatus",
+    "QuotaKind",
+    "QuotaLedgerEntry",
+    "QuotaReservation",
+    "Region",
+    "RegionLevel",
+    "Unit",
+    "UnitAlias",
+    "UnitKind",
+    "UnitNature",
+    "UnitRank",
+]

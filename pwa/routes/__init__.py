@@ -1,0 +1,12 @@
+"""One blueprint per user task; routes stay thin: parse → domain → render."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from pwa.routes import home, plumbing
+
+    app.register_blueprint(home.blueprint)
+    app.register_blueprint(plumbing.blueprint)

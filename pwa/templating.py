@@ -1,0 +1,66 @@
+"""Template globals: fingerprinted asset URLs, navigation, labels, number formats."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from flask import Flask, current_app, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from auth.roles import Permission
+from pwa.i18n import html_lang
+from pwa.labels import label
+from pwa.models import RegionLevel
+
+# Bottom navigation of the phone layout: (endpoint, label, icon). Entries whose endpoint does
+# not exist yet are left out, so each feature appears as soon as its blueprint lands.
+NAVIGATION = (
+    ("home.show_home", _l("首页"), "home"),
+    ("lookup.search_units", _l("查询"), "search"),
+    ("approvals.list_items", _l("待办"), "inbox"),
+    ("inspections.list_inspections", _l("核查"), "check"),
+    ("account.show_account", _l("我的"), "user"),
+)
+
+
+@cache
+def _fingerprint(static_folder: str, filename: str) -> str:
+    data = (Path(static_folder) / filename).read_bytes()
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+def asset_url(filename: str) -> str:
+    """A static URL that changes whenever the file does, so it can be cached for a year."""
+    version = _fingerprint(current_app.static_folder or "", filename)
+    return url_for("static", filename=filename, v=version)
+
+
+def navigation() -> list[dict[str, object]]:
+    views = current_app.view_functions
+    return [
+        {
+            "url": url_for(endpoint),
+            "label": text,
+            "icon": icon,
+            "current": request.endpoint == endpoint,
+        }
+        for endpoint, text, icon in NAVIGATION
+        if endpoint in views
+    ]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        asset_url=asset_url,
+        navigation=navigation,
+        RegionLevel=RegionLevel,
+        Permission=Permission,
+        html_lang=lambda: html_lang(str(get_locale())),
+    )
+    app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["thousands"] = lambda n: f"{n:,}"
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

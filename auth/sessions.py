@@ -9,14 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from auth.models import WebSession
+from auth.policies import SessionPolicy
 
 
 class Stage(StrEnum):
@@ -29,16 +29,6 @@ class Lookup(StrEnum):
     OK = "ok"
     UNKNOWN = "unknown"
     ENDED = "ended"  # revoked (logout, admin) or expired: a replayed cookie
-
-
-@dataclass(frozen=True)
-class SessionPolicy:
-    idle: timedelta = timedelta(minutes=15)
-    absolute: timedelta = timedelta(hours=12)
-    pre_auth: timedelta = timedelta(minutes=5)
-    anonymous: timedelta = timedelta(hours=2)
-    max_live_per_account: int = 2
-    touch_every: timedelta = timedelta(seconds=60)
 
 
 def new_token() -> str:

@@ -8,8 +8,7 @@ clears the failures; only a security administrator clears the lock count.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -17,17 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from auth.models import LoginThrottle
-
-
-@dataclass(frozen=True)
-class ThrottlePolicy:
-    max_failures: int = 5
-    base_lock: timedelta = timedelta(minutes=15)
-    max_lock: timedelta = timedelta(days=1)
-
-    def lock_duration(self, lock_count: int) -> timedelta:
-        """15 min, 30 min, 1 h … for the 1st, 2nd, 3rd lock; capped at ``max_lock``."""
-        return min(self.base_lock * (2 ** max(lock_count - 1, 0)), self.max_lock)
+from auth.policies import ThrottlePolicy
 
 
 def password_key(username: str) -> str:

@@ -7,9 +7,17 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from auth import sessions
+from auth.demo import create_demo_accounts
+from auth.models import Account
+from auth.sessions import Stage
+from auth.web_session import cookie_name
 from pwa import create_app, migrate
 from pwa.config import TestConfig
 from pwa.db import create_engine_for
@@ -44,8 +52,29 @@ def seeded_app(scale: str | None = None):
                 blind_index=secrets.blind_index,
                 progress=lambda line: print("  " + line, flush=True),
             )
+            with Session(bind=connection) as session:
+                create_demo_accounts(session, secrets.cipher, datetime.now(UTC))
         return app
     return create_app(config)
+
+
+def signed_in_client(app, username: str = "staff"):
+    """A test client holding a full session of a demo account (as after password + TOTP)."""
+    from pwa.extensions import db
+
+    with app.app_context(), db.write() as session:
+        account = session.scalar(select(Account).where(Account.username == username))
+        token, _row = sessions.create(
+            session,
+            stage=Stage.FULL,
+            account_id=account.id,
+            data={"stamp": account.security_stamp},
+            now=datetime.now(UTC),
+            policy=app.config["SESSION_POLICY"],
+        )
+    client = app.test_client()
+    client.set_cookie(cookie_name(app), token)
+    return client
 
 
 @dataclass(frozen=True)

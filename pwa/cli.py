@@ -6,7 +6,7 @@ from datetime import date
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -94,6 +94,7 @@ def _database_has_units() -> bool:
     default=None,
     help="演示数据的基准日期（默认今天）",
 )
+@with_appcontext
 def seed_demo(scale: str, reset: bool, if_empty: bool, seed: int, as_of: object) -> None:
     """生成合成的演示数据（虚构的人员与身份证号，不含真实个人信息）。"""
     from auth.demo import create_demo_accounts
@@ -101,7 +102,8 @@ def seed_demo(scale: str, reset: bool, if_empty: bool, seed: int, as_of: object)
 
     if current_app.config["ENV_NAME"] == "production" and not reset:
         raise click.ClickException(
-            "生产环境不生成演示数据（如确需在演示服务器上生成，请加 --reset）"
+            "生产环境不生成演示数据（如确需在演示服务器上生成，请加 --reset；"
+            "不会创建演示账户，请用 create-user 创建）"
         )
     ensure_current_schema()
     has_data = _database_has_units()
@@ -128,9 +130,12 @@ def seed_demo(scale: str, reset: bool, if_empty: bool, seed: int, as_of: object)
             blind_index=secrets.blind_index,
             progress=lambda line: click.echo(f"  {line}"),
         )
-        # Same transaction: a failure anywhere leaves the database as it was.
-        with Session(bind=connection) as session:
-            created = create_demo_accounts(session, secrets.cipher, clock.now())
+        # Same transaction: a failure anywhere leaves the database as it was. Accounts with
+        # a published password never exist in production.
+        created = 0
+        if current_app.config["ENV_NAME"] != "production":
+            with Session(bind=connection) as session:
+                created = create_demo_accounts(session, secrets.cipher, clock.now())
     click.echo(
         f"完成：{report.regions} 个行政区划、{report.units:,} 个单位、{report.persons:,} 名人员、"
         f"{report.ledger_entries:,} 条编制台账，{created} 个演示账户，用时 {report.seconds:.1f} 秒。"  # noqa: E501 - one msgid

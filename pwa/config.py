@@ -9,8 +9,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-from auth.sessions import SessionPolicy
-from auth.throttle import ThrottlePolicy
+from auth.policies import SessionPolicy, ThrottlePolicy
 
 
 class ConfigurationError(SystemExit):

@@ -254,3 +254,45 @@ def test_jurisdiction_limits_the_overview(web_app, clock):
     ).group(1)
     assert count(city.get("/").get_data(as_text=True)) == "2"
     assert count(county.get("/").get_data(as_text=True)) == "1"
+
+
+def test_reset_totp_ends_sessions_and_asks_for_enrolment_again(web_app, clock):
+    staff_id, staff_secret = make_account(web_app, "staff", Role.OFFICE_STAFF)
+    _sys, sys_secret = make_account(web_app, "sysadmin", Role.SYSTEM_ADMIN)
+    staff, sysadmin = web_app.test_client(), web_app.test_client()
+    login(staff, "staff", staff_secret, clock)
+    login(sysadmin, "sysadmin", sys_secret, clock)
+    page = sysadmin.get(f"/admin/accounts/{staff_id}").get_data(as_text=True)
+    assert "已绑定" in page
+    response = sysadmin.post(
+        f"/admin/accounts/{staff_id}/reset-totp", data={"csrf_token": csrf_from(page)}
+    )
+    assert response.status_code == 302
+    assert staff.get("/").status_code == 401
+    fresh = web_app.test_client()
+    assert post_password(fresh, "staff", PASSWORD).location.endswith("/login/enrol")
+
+
+def test_disable_and_enable_through_the_admin_page(web_app, clock):
+    staff_id, staff_secret = make_account(web_app, "staff", Role.OFFICE_STAFF)
+    _sys, sys_secret = make_account(web_app, "sysadmin", Role.SYSTEM_ADMIN)
+    staff, sysadmin = web_app.test_client(), web_app.test_client()
+    login(staff, "staff", staff_secret, clock)
+    login(sysadmin, "sysadmin", sys_secret, clock)
+    page = sysadmin.get(f"/admin/accounts/{staff_id}").get_data(as_text=True)
+    sysadmin.post(f"/admin/accounts/{staff_id}/disable", data={"csrf_token": csrf_from(page)})
+    assert staff.get("/").status_code == 401
+    assert "已停用" in sysadmin.get(f"/admin/accounts/{staff_id}").get_data(as_text=True)
+    sysadmin.post(f"/admin/accounts/{staff_id}/enable", data={"csrf_token": csrf_from(page)})
+    login(web_app.test_client(), "staff", staff_secret, clock)
+
+
+def test_admin_objects_that_do_not_exist_are_404(web_app, clock):
+    sys_id, _ = make_account(web_app, "sysadmin", Role.SYSTEM_ADMIN)
+    sec_id, _ = make_account(web_app, "secadmin", Role.SECURITY_ADMIN)
+    sysadmin, secadmin = web_app.test_client(), web_app.test_client()
+    sign_in(sysadmin, web_app, sys_id)
+    sign_in(secadmin, web_app, sec_id)
+    assert sysadmin.get("/admin/accounts/9999").status_code == 404
+    assert secadmin.get("/admin/security/accounts/9999").status_code == 404
+    assert sysadmin.get("/admin/accounts/abc").status_code == 404

@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from auth import accounts, login, messages, recovery, totp
+from auth import accounts, login, messages, recovery, sessions, totp
 from auth.access import current, pending_account
 from auth.forms import CodeForm, EmptyForm, LoginForm, PledgeForm, RecoveryForm
 from auth.models import Account
 from auth.permissions import pre_auth, public
 from auth.qr import qr_svg
 from auth.sessions import Stage
-from auth.web import recovery_pepper, safe_next, throttle_policy, translate
+from auth.web import recovery_pepper, safe_next, session_policy, throttle_policy, translate
 from pwa import clock
 from pwa.extensions import db, secrets
 
@@ -49,6 +49,8 @@ def login_password() -> str | Response:
                 s, form.username.data, form.password.data, clock.now(), throttle_policy()
             )
             account = result.account
+            if result.ok:  # housekeeping where it is cheap: forget long-dead sessions
+                sessions.purge(s, clock.now(), session_policy())
         if result.ok and account is not None:
             next_target = safe_next(form.next.data)
             session.clear()

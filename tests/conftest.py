@@ -17,13 +17,23 @@ from sqlalchemy.engine import make_url
 
 from pwa import create_app, migrate
 from pwa.config import TestConfig
-from pwa.db import create_engine_for
+from pwa.db import create_engine_for, parse_database_url
 from tests.pagecheck import PageCheckingClient
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-POSTGRES_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+
+
+def _postgres_url() -> str:
+    """TEST_POSTGRES_URL, else DATABASE_URL when it names PostgreSQL, else the local server."""
+    if os.environ.get("TEST_POSTGRES_URL"):
+        return os.environ["TEST_POSTGRES_URL"]
+    database_url = os.environ.get("DATABASE_URL", "")
+    if database_url.startswith(("postgres://", "postgresql")):
+        return str(parse_database_url(database_url).render_as_string(hide_password=False))
+    return "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+POSTGRES_URL = _postgres_url()
 AS_OF = date(2026, 6, 1)  # the demo data's reference day in tests
 
 

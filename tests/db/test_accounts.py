@@ -190,3 +190,30 @@ def test_failures_lock_after_five_and_unknown_users_lock_the_same_way(factory, r
         assert login.check_password(s, "staff", PASSWORD, NOW, policy).outcome is (
             login.Outcome.LOCKED
         )
+
+
+def test_purge_forgets_only_sessions_past_any_use(factory, region_id):
+    from datetime import timedelta
+
+    from auth import sessions
+    from auth.models import WebSession
+    from auth.sessions import SessionPolicy, Stage
+
+    account_id = make(factory, "staff", RoleClass.BUSINESS, Role.OFFICE_STAFF, region_id)
+    policy = SessionPolicy()
+    with factory.begin() as s:
+        sessions.create(
+            s,
+            stage=Stage.FULL,
+            account_id=account_id,
+            data={},
+            now=NOW - timedelta(hours=13),
+            policy=policy,
+        )
+        _token, fresh = sessions.create(
+            s, stage=Stage.FULL, account_id=account_id, data={}, now=NOW, policy=policy
+        )
+        fresh_hash = fresh.id_hash
+    with factory.begin() as s:
+        assert sessions.purge(s, NOW, policy) == 1
+        assert [r.id_hash for r in s.query(WebSession)] == [fresh_hash]

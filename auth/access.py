@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import Flask, Response, current_app, g, redirect, request, session, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from auth import passwords
@@ -55,8 +55,12 @@ class SessionEnded(Unauthorized):
 
 
 def _load_account(account_id: int) -> Account | None:
-    return db.session.scalar(
-        select(Account).options(selectinload(Account.roles)).where(Account.id == account_id)
+    return (
+        db.session.scalars(
+            select(Account).options(joinedload(Account.roles)).where(Account.id == account_id)
+        )
+        .unique()
+        .one_or_none()
     )
 
 
@@ -128,6 +132,8 @@ def enforce_access() -> Response | None:
     ):
         return redirect(url_for("account.change_password"))
     if isinstance(access, Permission) and access not in identity.permissions:
+        raise Forbidden()
+    if isinstance(access, frozenset) and not access & identity.permissions:
         raise Forbidden()
     return None
 

@@ -41,8 +41,19 @@ def requires(permission: Permission) -> Callable[[View], View]:
     return mark
 
 
+def requires_any(*permissions: Permission) -> Callable[[View], View]:
+    """Both factors done and a role granting at least one of ``permissions`` (the view then
+    narrows what it shows by the caller's remit)."""
+
+    def mark(view: View) -> View:
+        setattr(view, ACCESS_ATTRIBUTE, frozenset(permissions))
+        return view
+
+    return mark
+
+
 signed_in = requires(Permission.SIGNED_IN)
 
 
-def declared_access(view: Callable[..., object]) -> str | Permission | None:
+def declared_access(view: Callable[..., object]) -> str | Permission | frozenset | None:
     return getattr(view, ACCESS_ATTRIBUTE, None)

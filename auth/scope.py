@@ -5,6 +5,7 @@ Out-of-scope objects are answered with 404 by the routes, exactly like missing o
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, false, select, true
@@ -50,11 +51,32 @@ EVERYTHING = Scope(everything=True)
 NOTHING = Scope()
 
 
-def region_subtree(session: Session, region_id: int) -> frozenset[int]:
-    """The region and all below it (the table is small: a province has ~200 regions)."""
+_TREE_TTL = 60.0  # seconds; administrative divisions change by decree, not by the minute
+_tree_cache: dict[str, tuple[float, dict[int | None, list[int]]]] = {}
+
+
+def _region_children(session: Session) -> dict[int | None, list[int]]:
+    """Parent → children of the whole region table, cached per database for a minute (it is
+    read on every request and almost never changes)."""
+    key = str(session.get_bind().url)
+    cached = _tree_cache.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
     children: dict[int | None, list[int]] = {}
     for rid, parent in session.execute(select(Region.id, Region.parent_id)):
         children.setdefault(parent, []).append(rid)
+    _tree_cache[key] = (time.monotonic() + _TREE_TTL, children)
+    return children
+
+
+def forget_region_tree() -> None:
+    """Call after changing regions (seeding, imports) in this process."""
+    _tree_cache.clear()
+
+
+def region_subtree(session: Session, region_id: int) -> frozenset[int]:
+    """The region and all below it (a province has ~200 regions)."""
+    children = _region_children(session)
     found, frontier = {region_id}, [region_id]
     while frontier:
         nxt = [c for r in frontier for c in children.get(r, [])]

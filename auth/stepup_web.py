@@ -3,8 +3,9 @@
 GET handlers call ``new_challenge(action, bound_to)`` and render the returned form; the POST
 handler is decorated with ``require_fresh_totp(action, bound_to=...)`` where ``bound_to``
 computes, from the view arguments, what would be signed *now* (e.g. item id + version
-hash). A mismatch with what was displayed answers 409; a wrong code re-renders through the
-view's own error path (``g.step_up_error``).
+hash). A mismatch with what was displayed answers 409; a wrong code lets the view show the
+form again (``g.step_up_ok`` False, ``g.step_up_error`` the message). Views that must
+validate other fields first call ``verify_fresh_totp`` themselves.
 """
 
 from __future__ import annotations
@@ -32,12 +33,36 @@ def new_challenge(action: str, bound_to: str) -> StepUpForm:
     return form
 
 
-def require_fresh_totp(action: str, bound_to: Callable[..., str]) -> Callable:
-    """Run the view only after a fresh TOTP code for ``action`` on ``bound_to(**view_args)``.
+def verify_fresh_totp(action: str, bound_to: str, challenge_id: str, code: str) -> str | None:
+    """Spend the challenge with the code: None when verified, else the message to show.
+    Answers 409 when what was displayed is no longer what ``bound_to`` describes."""
+    error: stepup.StepUpError | None = None
+    # The failure counters must commit even when the code is refused: catch inside.
+    with db.write() as s:
+        account = s.get(Account, current().account.id)
+        try:
+            stepup.redeem(
+                s,
+                account,
+                challenge_id=challenge_id or "",
+                action=action,
+                bound_to=bound_to,
+                code=code or "",
+                cipher=secrets.cipher,
+                now=clock.now(),
+                policy=throttle_policy(),
+                via_recovery_code=session.via_recovery_code,
+            )
+        except stepup.StepUpError as refused:
+            error = refused
+    if isinstance(error, stepup.StaleBinding):
+        abort(409)
+    return translate(error) if error is not None else None
 
-    On success ``g.step_up_ok`` is True. On a wrong or expired code the view still runs with
-    ``g.step_up_ok`` False and ``g.step_up_error`` set, so it can show the form again.
-    """
+
+def require_fresh_totp(action: str, bound_to: Callable[..., str]) -> Callable:
+    """Run the view after checking a fresh TOTP code for ``action`` on ``bound_to(**kwargs)``;
+    the view reads ``g.step_up_ok`` and ``g.step_up_error``."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
@@ -47,31 +72,10 @@ def require_fresh_totp(action: str, bound_to: Callable[..., str]) -> Callable:
             if not form.validate_on_submit():
                 g.step_up_error = next(iter(form.errors.values()))[0] if form.errors else None
                 return view(*args, **kwargs)
-            error: stepup.StepUpError | None = None
-            # The failure counters must commit even when the code is refused: catch inside.
-            with db.write() as s:
-                account = s.get(Account, current().account.id)
-                try:
-                    stepup.redeem(
-                        s,
-                        account,
-                        challenge_id=form.challenge.data or "",
-                        action=action,
-                        bound_to=bound_to(**kwargs),
-                        code=form.code.data or "",
-                        cipher=secrets.cipher,
-                        now=clock.now(),
-                        policy=throttle_policy(),
-                        via_recovery_code=session.via_recovery_code,
-                    )
-                except stepup.StepUpError as refused:
-                    error = refused
-            if isinstance(error, stepup.StaleBinding):
-                abort(409)
-            if error is not None:
-                g.step_up_error = translate(error)
-                return view(*args, **kwargs)
-            g.step_up_ok = True
+            g.step_up_error = verify_fresh_totp(
+                action, bound_to(**kwargs), form.challenge.data, form.code.data
+            )
+            g.step_up_ok = g.step_up_error is None
             return view(*args, **kwargs)
 
         return wrapper

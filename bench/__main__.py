@@ -1,6 +1,13 @@
-"""``make bench``: run every benchmark; each prints ratios against its own baseline."""
+"""``make bench``: every benchmark prints ratios against a baseline measured in the same run.
 
-from bench import foundation
+BENCH_SCALE=city (default, builds in seconds) or province (≈ 51,000 units and 1,000,000
+persons, as the lookup goals are stated; the first build takes a few minutes and is cached
+in bench/results/). BENCH_DURATION sets each wrk run (default 10s).
+"""
+
+from bench import foundation, load, search
 
 if __name__ == "__main__":
     foundation.run()
+    search.run()
+    load.run()

@@ -176,3 +176,20 @@ def seeded_app(seeded_template: Path, tmp_path: Path) -> Iterator[Flask]:
 def seeded_client(seeded_app: Flask) -> PageCheckingClient:
     seeded_app.test_client_class = PageCheckingClient
     return seeded_app.test_client()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hash_each_test_password_once():
+    """argon2id is slow on purpose; tests create many accounts with the same password."""
+    from auth import passwords
+
+    original, cache = passwords.hash_password, {}
+
+    def remembered(password: str) -> str:
+        if password not in cache:
+            cache[password] = original(password)
+        return cache[password]
+
+    passwords.hash_password = remembered
+    yield
+    passwords.hash_password = original

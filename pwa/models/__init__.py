@@ -1,5 +1,6 @@
 """Typed SQLAlchemy 2.x models, one module per aggregate; importing this registers them all."""
 
+from .audit import AuditEvent
 from .base import Base
 from .enums import (
     Education,
@@ -17,12 +18,15 @@ from .enums import (
     UnitNature,
     UnitRank,
 )
+from .lookup import UnitPin, UnitVisit
 from .person import LeadershipAppointment, Occupancy, OffQuotaEngagement, Person
 from .quota import LeadershipQuota, QuotaLedgerEntry, QuotaReservation
 from .region import Region
+from .search import UnitSearchName
 from .unit import InternalDepartment, Unit, UnitAlias
 
 __all__ = [
+    "AuditEvent",
     "Base",
     "Education",
     "EntryMode",
@@ -48,5 +52,8 @@ __all__ = [
     "UnitAlias",
     "UnitKind",
     "UnitNature",
+    "UnitPin",
     "UnitRank",
+    "UnitSearchName",
+    "UnitVisit",
 ]

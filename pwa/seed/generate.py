@@ -145,6 +145,9 @@ def generate_demo(
                     f"(SELECT max(id) FROM {name}))"
                 )
             )
+    from pwa.domain.search_index import rebuild_search_index
+
+    say(f"检索索引：{rebuild_search_index(connection):,} 个名称")
     counts = sink.counts
     seconds = time.perf_counter() - started
     say(

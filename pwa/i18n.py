@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import get_translations
 
 from pwa.extensions import babel
 
@@ -31,5 +32,25 @@ def html_lang(locale: str) -> str:
     return "zh-CN" if locale.startswith("zh") else locale.replace("_", "-")
 
 
+def request_translations() -> object:
+    """The request's catalogue, looked up once per request instead of once per string
+    (Flask-Babel resolves locale and domain on every call; pages make dozens)."""
+    if not has_request_context():
+        return get_translations()
+    translations = g.get("_translations")
+    if translations is None:
+        translations = g._translations = get_translations()
+    return translations
+
+
+def translate(msgid: str) -> str:
+    return request_translations().ugettext(msgid)
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(
+        gettext=translate,
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        newstyle=True,
+    )

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from enum import Enum
 
-from flask_babel import lazy_gettext as _l
-
 from pwa.domain.quota import QuotaStatus
+from pwa.i18n import translate
 from pwa.models import (
     Education,
     EntryMode,
@@ -24,7 +23,12 @@ from pwa.models import (
     UnitRank,
 )
 
-LABELS: dict[Enum, object] = {
+
+def _l(msgid: str) -> str:  # extraction keyword; translated per request by ``label``
+    return msgid
+
+
+LABELS: dict[Enum, str] = {
     RegionLevel.PROVINCE: _l("省"),
     RegionLevel.CITY: _l("市"),
     RegionLevel.COUNTY: _l("县（市、区）"),
@@ -99,4 +103,4 @@ LABELS: dict[Enum, object] = {
 
 def label(value: Enum) -> str:
     """The user-facing name of a vocabulary member; a missing label is a bug, not a blank."""
-    return str(LABELS[value])
+    return translate(LABELS[value])

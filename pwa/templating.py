@@ -6,7 +6,7 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -34,27 +34,38 @@ def _fingerprint(static_folder: str, filename: str) -> str:
 
 def asset_url(filename: str) -> str:
     """A static URL that changes whenever the file does, so it can be cached for a year."""
-    version = _fingerprint(current_app.static_folder or "", filename)
-    return url_for("static", filename=filename, v=version)
+    cache = g.setdefault("_asset_urls", {})
+    if filename not in cache:
+        version = _fingerprint(current_app.static_folder or "", filename)
+        cache[filename] = url_for("static", filename=filename, v=version)
+    return cache[filename]
 
 
 def navigation() -> list[dict[str, object]]:
     views = current_app.view_functions
+    endpoint = request.endpoint
     return [
-        {
-            "url": url_for(endpoint),
-            "label": text,
-            "icon": icon,
-            "current": request.endpoint == endpoint,
-        }
-        for endpoint, text, icon in NAVIGATION
-        if endpoint in views
+        {"url": url_for(name), "label": text, "icon": icon, "current": endpoint == name}
+        for name, text, icon in NAVIGATION
+        if name in views
     ]
+
+
+def unit_url(unit_id: int) -> str:
+    """``url_for('lookup.show_unit', …)`` for long lists: the URL pattern is built once per
+    request and filled in per row."""
+    pattern = g.get("_unit_url")
+    if pattern is None:
+        pattern = g._unit_url = url_for("lookup.show_unit", unit_id=987654321).replace(
+            "987654321", "{}"
+        )
+    return pattern.format(int(unit_id))
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         asset_url=asset_url,
+        unit_url=unit_url,
         navigation=navigation,
         RegionLevel=RegionLevel,
         Permission=Permission,

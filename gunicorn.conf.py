@@ -1,0 +1,11 @@
+"""gunicorn settings shared by `make run` and the load benchmark."""
+
+import gc
+
+
+def post_worker_init(worker):  # noqa: ARG001 - gunicorn's hook signature
+    # Everything loaded at start-up (Flask, SQLAlchemy, the models, pypinyin) stays alive for
+    # the worker's life: move it out of the collector's sight so full collections don't walk
+    # it on every request (measured: ~38 ms per full collection otherwise).
+    gc.collect()
+    gc.freeze()

@@ -5,9 +5,10 @@ persons, as the lookup goals are stated; the first build takes a few minutes and
 in bench/results/). BENCH_DURATION sets each wrk run (default 10s).
 """
 
-from bench import foundation, load, search
+from bench import foundation, load, lookup, search
 
 if __name__ == "__main__":
     foundation.run()
     search.run()
+    lookup.run()
     load.run()

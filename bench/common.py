@@ -110,3 +110,18 @@ def report(title: str, baseline: Timing, *others: Timing) -> None:
     for timing in (baseline, *others):
         ratio = timing.p50 / baseline.p50 if baseline.p50 else float("nan")
         print(f"  {timing.name:32} {timing.p50:8.3f} {timing.p95:8.3f} {ratio:18.2f}")
+
+
+def city_unit_ids(app) -> list[int]:
+    """Units within the demo accounts' jurisdiction (张家口市 and its counties)."""
+    from pwa.extensions import db
+    from pwa.models import Region, Unit
+
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                select(Unit.id)
+                .join(Region, Region.id == Unit.region_id)
+                .where(Region.code.startswith("1307"))
+            )
+        )

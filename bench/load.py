@@ -17,11 +17,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import select
-
-from bench.common import RESULTS, seeded_app, signed_in_client
-from pwa.extensions import db
-from pwa.models import Unit
+from bench.common import RESULTS, city_unit_ids, seeded_app, signed_in_client
 
 ROOT = Path(__file__).resolve().parents[1]
 DURATION = os.environ.get("BENCH_DURATION", "10s")
@@ -118,8 +114,7 @@ def run() -> None:
     app = seeded_app(scale)
     client = signed_in_client(app)
     token = client.get_cookie("bb_session").value
-    with app.app_context():
-        unit_ids = list(db.session.scalars(select(Unit.id)))
+    unit_ids = city_unit_ids(app)
     rng = random.Random(7)
     cards = [f"/units/{rng.choice(unit_ids)}" for _ in range(500)]
     searches = [f"/search?q={quote(q)}" for q in QUERIES]

@@ -9,7 +9,7 @@ from auth.access import current
 from auth.permissions import requires
 from auth.roles import Permission
 from pwa import clock
-from pwa.domain import browse, shortlists
+from pwa.domain import browse, idnumber, shortlists
 from pwa.domain.units import find_unit, leadership_totals, summaries, unit_card
 from pwa.extensions import db
 from pwa.rendering import render_page
@@ -20,12 +20,19 @@ VIEW = Permission.VIEW_ESTABLISHMENT
 
 @blueprint.get("/search")
 @requires(VIEW)
-def search_units() -> str:
+def search_units() -> str | Response:
     from pwa.domain.search import normalize_query
     from pwa.domain.search import search_units as run_search
 
     identity = current()
     query = normalize_query(request.args.get("q", ""))
+    if idnumber.find_valid_numbers(query.upper()):
+        # An ID number typed into the unit search: never search by it from a URL, and take
+        # it out of the address bar and history again.
+        flash(_("身份证号请用“按身份证号查找人员”查询（不会出现在网址中）"), "warning")
+        if request.headers.get("HX-Request") == "true":
+            return Response(status=200, headers={"HX-Redirect": url_for("lookup.search_units")})
+        return redirect(url_for("lookup.search_units"))
     results = []
     if query:
         hits = run_search(db.session, query, identity.scope, limit=20)

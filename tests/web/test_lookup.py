@@ -325,3 +325,18 @@ def test_search_results_carry_kind_rank_region_and_badge(people):
     first = html.split('class="app-list__item"', 2)[1]
     assert "张家口市教育局" in first and "政府工作部门" in first and "正处级" in first
     assert re.search(r"app-badge--(vacant|full|over)", first)
+
+
+def test_an_id_number_typed_into_unit_search_is_not_searched_and_leaves_the_url(seeded_app, people):
+    from pwa.domain.personnel import ID_CONTEXT
+    from pwa.extensions import secrets
+
+    with seeded_app.app_context():
+        blob = db.session.scalar(select(Person.id_number_ciphertext).limit(1))
+        number = secrets.cipher.decrypt(blob, ID_CONTEXT)
+    staff = people[Role.OFFICE_STAFF]
+    response = staff.get(f"/search?q={number}")
+    assert response.status_code == 302 and response.location == "/search"
+    swap = staff.get(f"/search?q={number}", headers={"HX-Request": "true"})
+    assert swap.headers["HX-Redirect"] == "/search" and number not in swap.get_data(as_text=True)
+    assert "按身份证号查找人员" in staff.get("/search").get_data(as_text=True)

@@ -37,6 +37,3 @@ def failure(result: Result) -> tuple[str, dict[str, str]]:
     if result.outcome is Outcome.DISABLED:
         return DISABLED, {}
     return _CODE_FAILURES.get(result.outcome, _CODE_FAILURES[Outcome.WRONG_CODE]), {}
-
-
-code_failure = failure

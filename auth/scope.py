@@ -69,11 +69,6 @@ def _region_children(session: Session) -> dict[int | None, list[int]]:
     return children
 
 
-def forget_region_tree() -> None:
-    """Call after changing regions (seeding, imports) in this process."""
-    _tree_cache.clear()
-
-
 def region_subtree(session: Session, region_id: int) -> frozenset[int]:
     """The region and all below it (a province has ~200 regions)."""
     children = _region_children(session)

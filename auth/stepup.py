@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from auth import login, throttle
 from auth.accounts import active_secret
 from auth.i18n import N_, UserFacingError
-from auth.messages import code_failure
+from auth.messages import failure
 from auth.models import Account, StepUpChallenge
 from pwa.domain.crypto import FieldCipher
 
@@ -94,7 +94,7 @@ def redeem(
         raise StepUpError(N_("尚未绑定验证器，不能进行此操作"))
     result = login.verify_code_for(session, account, secret, code, now, policy)
     if not result.ok:
-        msgid, params = code_failure(result)
+        msgid, params = failure(result)
         raise StepUpError(msgid, result, **params)
     spent = session.execute(
         update(StepUpChallenge)

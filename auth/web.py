@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, request
+from flask import current_app
 from flask_babel import gettext
 
 from auth.i18n import UserFacingError
@@ -43,7 +43,3 @@ def safe_next(target: str | None) -> str | None:
     if "\\" in target:
         return None
     return target
-
-
-def client_user_agent() -> str:
-    return (request.user_agent.string or "")[:255]

@@ -11,13 +11,14 @@ import json
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, Request, Response
+from flask import Flask, Request, Response, request
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import update
 from werkzeug.datastructures import CallbackDict
 
 from auth import sessions
 from auth.models import WebSession
+from auth.network import client_ip
 from auth.sessions import Lookup, SessionPolicy, Stage
 from pwa import clock
 from pwa.db import write_session
@@ -114,7 +115,7 @@ class ServerSessionInterface(SessionInterface):
                     data=dict(session),
                     now=now,
                     policy=policy,
-                    ip=_client_ip(),
+                    ip=client_ip(),
                     user_agent=_user_agent(),
                     via_recovery_code=via_recovery,
                 )
@@ -132,7 +133,7 @@ class ServerSessionInterface(SessionInterface):
                         data=dict(session),
                         now=now,
                         policy=policy,
-                        ip=_client_ip(),
+                        ip=client_ip(),
                         user_agent=_user_agent(),
                     )
                 self._set_cookie(app, response, name, token)
@@ -162,13 +163,5 @@ class ServerSessionInterface(SessionInterface):
         response.vary.add("Cookie")
 
 
-def _client_ip() -> str:
-    from auth.network import client_ip
-
-    return client_ip()
-
-
 def _user_agent() -> str:
-    from flask import request
-
     return (request.user_agent.string or "")[:255]

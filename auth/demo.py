@@ -33,7 +33,8 @@ class DemoAccount:
 DEMO_ACCOUNTS = (
     DemoAccount("clerk", "演示·单位经办人", Role.UNIT_CLERK, unit_short_name="市教育局"),
     DemoAccount("staff", "演示·编办经办人", Role.OFFICE_STAFF, region_code="130700"),
-    DemoAccount("leader", "演示·编办领导", Role.OFFICE_LEADER, region_code="130700"),
+    DemoAccount("leader", "演示·编办分管领导", Role.OFFICE_LEADER, region_code="130700"),
+    DemoAccount("director", "演示·编办主任", Role.OFFICE_DIRECTOR, region_code="130700"),
     DemoAccount("county", "演示·蔚县编办经办人", Role.OFFICE_STAFF, region_code="130726"),
     DemoAccount("zzb", "演示·组织部审核人", Role.ORG_REVIEWER, region_code="130700"),
     DemoAccount("czj", "演示·财政局审核人", Role.FINANCE_REVIEWER, region_code="130700"),

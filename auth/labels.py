@@ -10,6 +10,7 @@ ROLE_LABELS = {
     Role.UNIT_CLERK: _l("单位经办人"),
     Role.OFFICE_STAFF: _l("编办经办人"),
     Role.OFFICE_LEADER: _l("编办领导"),
+    Role.OFFICE_DIRECTOR: _l("编办主任"),
     Role.ORG_REVIEWER: _l("组织部审核人"),
     Role.FINANCE_REVIEWER: _l("财政局审核人"),
     Role.HR_REVIEWER: _l("人社局审核人"),

@@ -20,7 +20,8 @@ class RoleClass(StrEnum):
 class Role(StrEnum):
     UNIT_CLERK = "unit_clerk"  # 单位经办人
     OFFICE_STAFF = "office_staff"  # 编办经办人
-    OFFICE_LEADER = "office_leader"  # 编办领导
+    OFFICE_LEADER = "office_leader"  # 编办领导 (分管领导)
+    OFFICE_DIRECTOR = "office_director"  # 编办主任
     ORG_REVIEWER = "org_reviewer"  # 组织部
     FINANCE_REVIEWER = "finance_reviewer"  # 财政局
     HR_REVIEWER = "hr_reviewer"  # 人社局
@@ -41,6 +42,7 @@ ROLE_CLASS: dict[Role, RoleClass] = {
     Role.UNIT_CLERK: RoleClass.BUSINESS,
     Role.OFFICE_STAFF: RoleClass.BUSINESS,
     Role.OFFICE_LEADER: RoleClass.BUSINESS,
+    Role.OFFICE_DIRECTOR: RoleClass.BUSINESS,
     Role.ORG_REVIEWER: RoleClass.BUSINESS,
     Role.FINANCE_REVIEWER: RoleClass.BUSINESS,
     Role.HR_REVIEWER: RoleClass.BUSINESS,
@@ -70,6 +72,18 @@ class Permission(StrEnum):
 
 
 P = Permission
+_OFFICE_DECIDER = frozenset(
+    {
+        P.SIGNED_IN,
+        P.VIEW_ESTABLISHMENT,
+        P.VIEW_PERSONNEL,
+        P.VIEW_LEADERSHIP,
+        P.COMPARE_PERSONNEL,
+        P.REVIEW_ITEMS,
+        P.DECIDE_ITEMS,
+        P.INSPECT,
+    }
+)
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.UNIT_CLERK: frozenset({P.SIGNED_IN, P.VIEW_ESTABLISHMENT, P.SUBMIT_ITEMS}),
     Role.OFFICE_STAFF: frozenset(
@@ -79,22 +93,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.VIEW_PERSONNEL,
             P.VIEW_LEADERSHIP,
             P.COMPARE_PERSONNEL,
+            P.SUBMIT_ITEMS,  # office-initiated items: 编制调整, 机构设立, 数据查询签批 …
             P.REVIEW_ITEMS,
             P.INSPECT,
         }
     ),
-    Role.OFFICE_LEADER: frozenset(
-        {
-            P.SIGNED_IN,
-            P.VIEW_ESTABLISHMENT,
-            P.VIEW_PERSONNEL,
-            P.VIEW_LEADERSHIP,
-            P.COMPARE_PERSONNEL,
-            P.REVIEW_ITEMS,
-            P.DECIDE_ITEMS,
-            P.INSPECT,
-        }
-    ),
+    Role.OFFICE_LEADER: _OFFICE_DECIDER,
+    Role.OFFICE_DIRECTOR: _OFFICE_DECIDER,
     Role.ORG_REVIEWER: frozenset(
         {P.SIGNED_IN, P.VIEW_ESTABLISHMENT, P.VIEW_LEADERSHIP, P.JOINT_REVIEW}
     ),

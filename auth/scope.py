@@ -58,7 +58,8 @@ _tree_cache: dict[str, tuple[float, dict[int | None, list[int]]]] = {}
 def _region_children(session: Session) -> dict[int | None, list[int]]:
     """Parent → children of the whole region table, cached per database for a minute (it is
     read on every request and almost never changes)."""
-    key = str(session.get_bind().url)
+    bind = session.get_bind()
+    key = str(getattr(bind, "url", None) or bind.engine.url)
     cached = _tree_cache.get(key)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
@@ -67,6 +68,11 @@ def _region_children(session: Session) -> dict[int | None, list[int]]:
         children.setdefault(parent, []).append(rid)
     _tree_cache[key] = (time.monotonic() + _TREE_TTL, children)
     return children
+
+
+def forget_region_tree() -> None:
+    """Drop the cached tree (after regions were replaced wholesale: reseeding, tests)."""
+    _tree_cache.clear()
 
 
 def region_subtree(session: Session, region_id: int) -> frozenset[int]:

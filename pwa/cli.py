@@ -99,6 +99,7 @@ def seed_demo(scale: str, reset: bool, if_empty: bool, seed: int, as_of: object)
     """生成合成的演示数据（虚构的人员与身份证号，不含真实个人信息）。"""
     from auth.demo import create_demo_accounts
     from pwa.seed import generate_demo
+    from pwa.seed.items import seed_demo_items
 
     if current_app.config["ENV_NAME"] == "production" and not reset:
         raise click.ClickException(
@@ -132,14 +133,38 @@ def seed_demo(scale: str, reset: bool, if_empty: bool, seed: int, as_of: object)
         )
         # Same transaction: a failure anywhere leaves the database as it was. Accounts with
         # a published password never exist in production.
-        created = 0
+        created = items = 0
         if current_app.config["ENV_NAME"] != "production":
             with Session(bind=connection) as session:
                 created = create_demo_accounts(session, secrets.cipher, clock.now())
+                items = seed_demo_items(session, secrets.cipher, secrets.blind_index, clock.now())
+                session.flush()
     click.echo(
         f"完成：{report.regions} 个行政区划、{report.units:,} 个单位、{report.persons:,} 名人员、"
-        f"{report.ledger_entries:,} 条编制台账，{created} 个演示账户，用时 {report.seconds:.1f} 秒。"  # noqa: E501 - one msgid
+        f"{report.ledger_entries:,} 条编制台账，{created} 个演示账户、{items} 个演示事项，用时 {report.seconds:.1f} 秒。"  # noqa: E501 - one msgid
     )
+
+
+@click.group("items")
+def items_cli() -> None:
+    """事项：定时任务。"""
+
+
+@items_cli.command("expire")
+@with_appcontext
+def items_expire() -> None:
+    """把预占编制已过有效期的用编申请标为“已过期”（建议每天运行一次）。"""
+    from pwa.domain.items import effects, service
+
+    ensure_current_schema()
+    ctx = service.Context(
+        clock=service.Clock(clock.now(), clock.today()),
+        keys=effects.Keys(secrets.cipher, secrets.blind_index),
+        policy=current_app.config["WORKFLOW_POLICY"],
+    )
+    with db.write() as session:
+        count = service.expire_reservations(session, ctx)
+    click.echo(f"已过期的用编申请：{count} 项。")
 
 
 def init_app(app: Flask) -> None:
@@ -147,5 +172,6 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(db_cli)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(items_cli)
     app.cli.add_command(create_user)
     app.cli.add_command(demo_accounts)

@@ -10,6 +10,7 @@ import os
 from datetime import timedelta
 
 from auth.policies import SessionPolicy, ThrottlePolicy
+from pwa.domain.items.routing import WorkflowPolicy
 
 
 class ConfigurationError(SystemExit):
@@ -56,7 +57,9 @@ class Config:
     PASSWORD_MAX_AGE = timedelta(days=180)
     WTF_CSRF_TIME_LIMIT = 3600 * 12
     WTF_CSRF_SSL_STRICT = True
-    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # ⚙ attachments are limited to 10 MB each
+    # ⚙ Deadlines, reservation validity, 催办 interval, batch-approvable types, attachments.
+    WORKFLOW_POLICY = WorkflowPolicy()
     # Proxies whose X-Forwarded-For we believe (CIDR list); nobody by default.
     TRUSTED_PROXIES: list[str] = []
 

@@ -10,6 +10,7 @@ from flask import Flask, current_app, g, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from auth.permissions import declared_access
 from auth.roles import Permission
 from pwa.i18n import html_lang
 from pwa.labels import label
@@ -41,13 +42,25 @@ def asset_url(filename: str) -> str:
     return cache[filename]
 
 
+def _may_open(view: object, permissions: frozenset[Permission]) -> bool:
+    access = declared_access(view)  # type: ignore[arg-type]
+    if isinstance(access, Permission):
+        return access in permissions
+    if isinstance(access, frozenset):
+        return bool(access & permissions)
+    return access is not None
+
+
 def navigation() -> list[dict[str, object]]:
+    """The bottom bar: only the places this person may open (admins get no 查询 or 待办)."""
     views = current_app.view_functions
     endpoint = request.endpoint
+    identity = g.get("identity")
+    permissions = identity.permissions if identity is not None else frozenset()
     return [
         {"url": url_for(name), "label": text, "icon": icon, "current": endpoint == name}
         for name, text, icon in NAVIGATION
-        if name in views
+        if name in views and _may_open(views[name], permissions)
     ]
 
 

@@ -104,7 +104,10 @@ def _truncate_all(url: str) -> None:
 
 @pytest.fixture
 def postgres_url(postgres_server_url: str) -> Iterator[str]:
+    from auth.scope import forget_region_tree
+
     _truncate_all(postgres_server_url)
+    forget_region_tree()  # ids restart with every test: a cached tree would be another's
     yield postgres_server_url
 
 

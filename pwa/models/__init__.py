@@ -8,15 +8,30 @@ from .enums import (
     ExitReason,
     Funding,
     Gender,
+    ItemState,
+    ItemType,
     LeadershipLevel,
     LeadershipPosition,
     OffQuotaCategory,
     PoliticalStatus,
     QuotaKind,
     RegionLevel,
+    TaskOutcome,
+    TaskStage,
     UnitKind,
     UnitNature,
     UnitRank,
+    Verdict,
+)
+from .item import (
+    Decision,
+    Delegation,
+    DocumentCounter,
+    Item,
+    ItemAttachment,
+    ItemCopy,
+    ItemEvent,
+    ItemTask,
 )
 from .lookup import UnitPin, UnitVisit
 from .person import LeadershipAppointment, Occupancy, OffQuotaEngagement, Person
@@ -26,6 +41,19 @@ from .search import UnitSearchName
 from .unit import InternalDepartment, Unit, UnitAlias
 
 __all__ = [
+    "Decision",
+    "Delegation",
+    "DocumentCounter",
+    "Item",
+    "ItemAttachment",
+    "ItemCopy",
+    "ItemEvent",
+    "ItemTask",
+    "ItemState",
+    "ItemType",
+    "Verdict",
+    "TaskOutcome",
+    "TaskStage",
     "AuditEvent",
     "Base",
     "Education",

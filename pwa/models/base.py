@@ -36,15 +36,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def enum_column(enum_class: type[enum.Enum]) -> Enum:
-    """Store an enum by its value as VARCHAR + CHECK, the same on SQLite and PostgreSQL."""
+def enum_column(enum_class: type[enum.Enum], name: str | None = None) -> Enum:
+    """Store an enum by its value as VARCHAR + CHECK, the same on SQLite and PostgreSQL.
+
+    ``name`` names the CHECK when one table has two columns of the same enum."""
     return Enum(
         enum_class,
         native_enum=False,
         create_constraint=True,
         length=32,
         values_callable=lambda members: [member.value for member in members],
-        name=enum_class.__name__.lower(),
+        name=name or enum_class.__name__.lower(),
         validate_strings=True,
     )
 

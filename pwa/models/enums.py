@@ -115,3 +115,59 @@ class OffQuotaCategory(StrEnum):
     LABOUR_DISPATCH = "labour_dispatch"  # 劳务派遣
     CONTRACT = "contract"  # 合同制
     TEMPORARY = "temporary"  # 临时聘用
+
+
+class ItemType(StrEnum):
+    QUOTA_USE = "quota_use"  # 用编申请
+    STAFF_ENTRY = "staff_entry"  # 人员上编
+    STAFF_EXIT = "staff_exit"  # 人员下编
+    UNIT_ESTABLISH = "unit_establish"  # 机构设立
+    UNIT_ADJUST = "unit_adjust"  # 机构调整
+    UNIT_ABOLISH = "unit_abolish"  # 机构撤销
+    QUOTA_ADJUST = "quota_adjust"  # 编制调整
+    LEADERSHIP_POSTS = "leadership_posts"  # 职数核定
+    DATA_QUERY = "data_query"  # 数据查询签批
+
+
+class ItemState(StrEnum):
+    DRAFT = "draft"  # 草稿
+    SUBMITTED = "submitted"  # 已提交
+    ACCEPTED = "accepted"  # 已受理
+    UNDER_REVIEW = "under_review"  # 审核中
+    JOINT_REVIEW = "joint_review"  # 联审中
+    AWAITING_DECISION = "awaiting_decision"  # 待决定
+    APPROVED = "approved"  # 已批准
+    EXECUTING = "executing"  # 执行中
+    COMPLETED = "completed"  # 已办结
+    RETURNED = "returned"  # 退回补正
+    WITHDRAWN = "withdrawn"  # 已撤回
+    REJECTED = "rejected"  # 不予批准
+    REVOKED = "revoked"  # 已撤销
+    EXPIRED = "expired"  # 已过期
+
+
+class TaskStage(StrEnum):
+    """One step of an item's route, each done by a holder of one role."""
+
+    INTAKE = "intake"  # 编办经办人: 受理 and 审核
+    JOINT_ORG = "joint_org"  # 组织部 opinion
+    JOINT_FINANCE = "joint_finance"  # 财政局 opinion
+    JOINT_HR = "joint_hr"  # 人社局 opinion
+    DECIDE_LEADER = "decide_leader"  # 分管领导
+    DECIDE_DIRECTOR = "decide_director"  # 编办主任
+    COMMITTEE = "committee"  # 编委会议 (recorded by the director after the meeting)
+
+
+class TaskOutcome(StrEnum):
+    PASSED = "passed"  # 审核通过 / 同意 (opinion)
+    OBJECTED = "objected"  # 不同意 (opinion)
+    APPROVED = "approved"  # 同意 (decision)
+    REJECTED = "rejected"  # 不同意 (decision)
+    RETURNED = "returned"  # 退回补正
+    CANCELLED = "cancelled"  # no longer needed (或签 satisfied, item withdrawn …)
+
+
+class Verdict(StrEnum):
+    APPROVE = "approve"  # 同意
+    REJECT = "reject"  # 不同意
+    RETURN = "return"  # 退回补正

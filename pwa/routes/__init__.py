@@ -6,9 +6,11 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from pwa.routes import home, lookup, personnel, plumbing
+    from pwa.routes import approvals, declare, home, lookup, personnel, plumbing
 
     app.register_blueprint(home.blueprint)
+    app.register_blueprint(approvals.blueprint)
+    app.register_blueprint(declare.blueprint)
     app.register_blueprint(lookup.blueprint)
     app.register_blueprint(personnel.blueprint)
     app.register_blueprint(plumbing.blueprint)

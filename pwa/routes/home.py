@@ -1,7 +1,7 @@
 """首页: what the signed-in person needs first.
 
-Business accounts see the establishment overview of their jurisdiction (the inbox joins it
-when items land); administrators see their tools and no business data.
+Business accounts see the inbox summary (待我审批, 已逾期, 编委议程) above the establishment
+overview of their jurisdiction; administrators see their tools and no business data.
 """
 
 from __future__ import annotations
@@ -10,12 +10,21 @@ from flask import Blueprint
 
 from auth.access import current
 from auth.permissions import signed_in
+from auth.roles import Permission
 from pwa import clock
+from pwa.domain.items import inbox
 from pwa.domain.overview import overview
 from pwa.extensions import db
 from pwa.rendering import render_page
+from pwa.routes.items_support import participant
 
 blueprint = Blueprint("home", __name__)
+ITEM_PERMISSIONS = (
+    Permission.SUBMIT_ITEMS,
+    Permission.REVIEW_ITEMS,
+    Permission.DECIDE_ITEMS,
+    Permission.JOINT_REVIEW,
+)
 
 
 @blueprint.get("/")
@@ -24,4 +33,9 @@ def show_home() -> str:
     identity = current()
     scope = identity.scope
     data = None if scope.is_empty else overview(db.session, clock.today(), scope)
-    return render_page("home.html", overview=data)
+    summary, agenda = None, False
+    if any(identity.can(p) for p in ITEM_PERMISSIONS):
+        who = participant()
+        summary = inbox.badges(db.session, who, clock.today())
+        agenda = inbox.Box.AGENDA in inbox.boxes_for(who)
+    return render_page("home.html", overview=data, inbox_summary=summary, agenda=agenda)

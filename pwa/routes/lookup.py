@@ -6,13 +6,15 @@ from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from auth.access import current
-from auth.permissions import requires
+from auth.permissions import requires, requires_any
 from auth.roles import Permission
 from pwa import clock
 from pwa.domain import browse, idnumber, shortlists
+from pwa.domain.items import inbox
 from pwa.domain.units import find_unit, leadership_totals, summaries, unit_card
 from pwa.extensions import db
 from pwa.rendering import render_page
+from pwa.routes.items_support import ITEM_PERMISSIONS, participant
 
 blueprint = Blueprint("lookup", __name__)
 VIEW = Permission.VIEW_ESTABLISHMENT
@@ -103,6 +105,19 @@ def show_unit(unit_id: int) -> Response:
     response.headers["X-Offline-Cache"] = "unit-card"
     response.headers["X-Content-Version"] = card.version_tag
     return response
+
+
+@blueprint.get("/units/<int:unit_id>/items")
+@requires_any(*ITEM_PERMISSIONS)
+def unit_items(unit_id: int) -> str:
+    """在办事项 of one unit: loaded into the card by htmx so the card itself stays
+    aggregates-only (cacheable offline); approvals are never cached."""
+    identity = current()
+    unit = find_unit(db.session, unit_id, identity.scope)
+    if unit is None:
+        abort(404)
+    rows = inbox.unit_items(db.session, participant(), unit_id)
+    return render_page("lookup/unit_items.html", block="items", unit=unit, rows=rows)
 
 
 @blueprint.get("/units/<int:unit_id>/pin")

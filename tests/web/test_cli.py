@@ -48,6 +48,7 @@ def test_demo_accounts_json_is_the_documented_shape_and_codes_work(app):
         "unit_clerk",
         "office_staff",
         "office_leader",
+        "office_director",
         "org_reviewer",
         "finance_reviewer",
         "hr_reviewer",

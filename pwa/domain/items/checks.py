@@ -20,8 +20,6 @@ from pwa.domain import quota
 from pwa.domain.units import leadership_lines
 from pwa.models import (
     ItemType,
-    LeadershipAppointment,
-    LeadershipQuota,
     Occupancy,
     Person,
     QuotaReservation,
@@ -42,16 +40,6 @@ class Check:
     msgid: str
     params: dict[str, Any] = field(default_factory=dict)
     blocking: bool = True
-
-
-@dataclass(frozen=True)
-class QuotaEffect:
-    """The position an approval would change, before and after (for the approval card)."""
-
-    kind: str
-    funding: str
-    before: quota.QuotaPosition
-    after_vacant: int
 
 
 def position_of(
@@ -238,24 +226,6 @@ def _leadership(session: Session, unit_id: int, payload: p.LeadershipPosts) -> l
             {"approved": payload.approved, "filled": filled},
         )
     ]
-
-
-def leadership_filled(session: Session, unit_id: int, level: str, position: str) -> int:
-    q, a = LeadershipQuota, LeadershipAppointment
-    return (
-        session.scalar(
-            select(func.count(a.id))
-            .join(q, q.id == a.quota_id)
-            .where(
-                q.unit_id == unit_id,
-                q.department_id.is_(None),
-                q.level == level,
-                q.position == position,
-                a.ended_on.is_(None),
-            )
-        )
-        or 0
-    )
 
 
 def _abolish(session: Session, unit_id: int, today: date) -> list[Check]:

@@ -60,6 +60,8 @@ from .routing import (
 S = ItemState
 OFFICE_ROLES = frozenset({Role.OFFICE_STAFF, Role.OFFICE_LEADER, Role.OFFICE_DIRECTOR})
 DECIDER_ROLES = frozenset({Role.OFFICE_LEADER, Role.OFFICE_DIRECTOR})
+# Who may hand their steps to a colleague for a while (委托).
+DELEGATING_ROLES = DECIDER_ROLES | {Role.OFFICE_STAFF}
 JOINT_ROLES = {STAGE_ROLE[stage]: stage for stage in JOINT_STAGES}
 
 
@@ -245,6 +247,35 @@ def my_open_task(
         except ItemError:
             continue
     return None
+
+
+def decision_refusal(
+    session: Session, who: Participant, item: Item, today: date
+) -> ItemError | None:
+    """Why ``who`` may not decide the open decision stage (None when they may); ``decide``
+    checks again inside its transaction."""
+    refusals: list[ItemError] = []
+    for task in open_tasks(item):
+        if task.stage not in DECISION_STAGES:
+            continue
+        try:
+            acting_for(session, who, item, task, today)
+        except ItemError as refused:
+            refusals.append(refused)
+        else:
+            return None
+    return refusals[0] if refusals else NotAllowed(N_("您没有决定此事项的权限"))
+
+
+def joint_route(session: Session, item: Item) -> tuple[TaskStage, ...]:
+    """The departments 审核通过 sends the item to for joint review (none: on to decision)."""
+    payload = payload_of(item)
+    kind = funding = None
+    if isinstance(payload, p.StaffEntry) and (
+        res := session.get(QuotaReservation, payload.reservation_id)
+    ):
+        kind, funding = res.kind, res.funding
+    return joint_stages(item.item_type, payload, kind, funding)
 
 
 def checks_for(
@@ -569,12 +600,7 @@ def forward(
         raise ItemConflict(N_("请先受理并开始审核"))
     payload = payload_of(item)
     _close(task, TaskOutcome.PASSED, ctx, who.account_id, on_behalf, comment)
-    kind = funding = None
-    if isinstance(payload, p.StaffEntry) and (
-        res := session.get(QuotaReservation, payload.reservation_id)
-    ):
-        kind, funding = res.kind, res.funding
-    stages = joint_stages(item.item_type, payload, kind, funding)
+    stages = joint_route(session, item)
     item.due_on = None
     if stages:
         before = _move(item, Action.SEND_TO_JOINT_REVIEW, ctx)
@@ -1045,7 +1071,7 @@ def delegate(
     note: str,
     ctx: Context,
 ) -> Delegation:
-    if not who.roles & (DECIDER_ROLES | {Role.OFFICE_STAFF}):
+    if not who.roles & DELEGATING_ROLES:
         raise NotAllowed(N_("只有编办人员可以委托"))
     if ends_on < starts_on:
         raise ItemError(N_("结束日期不能早于开始日期"))

@@ -11,7 +11,7 @@ from pwa.config import Config, ConfigurationError, config_from_environment
 
 def create_app(config: Config | None = None) -> Flask:
     import auth.setup
-    from pwa import cli, errors, i18n, keys, request_id, security, templating
+    from pwa import cli, errors, i18n, inputs, keys, request_id, security, templating
     from pwa.db import DatabaseURLError
     from pwa.extensions import csrf, db, htmx, secrets
     from pwa.routes import register_blueprints
@@ -25,6 +25,7 @@ def create_app(config: Config | None = None) -> Flask:
     if not config.DATABASE_URL:
         config.DATABASE_URL = f"sqlite:///{Path(app.instance_path) / config.DATABASE_FILENAME}"
     app.config.from_object(config)
+    inputs.init_app(app)
 
     try:
         db.init_app(app)

@@ -154,6 +154,7 @@ def items_cli() -> None:
 @with_appcontext
 def items_expire() -> None:
     """把预占编制已过有效期的用编申请标为“已过期”（建议每天运行一次）。"""
+    from pwa.domain import audit
     from pwa.domain.items import effects, service
 
     ensure_current_schema()
@@ -161,6 +162,7 @@ def items_expire() -> None:
         clock=service.Clock(clock.now(), clock.today()),
         keys=effects.Keys(secrets.cipher, secrets.blind_index),
         policy=current_app.config["WORKFLOW_POLICY"],
+        actor=audit.Actor(account_id=None, role="system", ip="", request_id="cli"),
     )
     with db.write() as session:
         count = service.expire_reservations(session, ctx)

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from pwa.domain.audit import AuditUnavailable
 from pwa.rendering import render_page
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,12 @@ def init_app(app: Flask) -> None:
         # Keep Allow (405), Retry-After (429/503) and the like; the body is ours.
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         return body, code, headers
+
+    @app.errorhandler(AuditUnavailable)
+    def _audit_unavailable(_error: AuditUnavailable) -> tuple[str, int]:
+        # The change and its audit record were one transaction: neither happened.
+        log.error("audit log unavailable, request id %s", g.get("request_id", "-"))
+        return render_error(503)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple:

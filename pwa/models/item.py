@@ -36,6 +36,7 @@ class Item(Base):
     __table_args__ = (
         CheckConstraint("version >= 1", name="version_positive"),
         UniqueConstraint("requester_id", "idempotency_key", name="uq_item_requester_key"),
+        UniqueConstraint("document_number", name="uq_item_document_number"),
         Index("ix_item_unit_state", "unit_id", "state"),
         Index("ix_item_state_type", "state", "item_type"),
         Index("ix_item_requester", "requester_id", "updated_at"),

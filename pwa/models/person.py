@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, enum_column
@@ -57,6 +57,14 @@ class Occupancy(Base):
         ),
         Index("ix_occupancy_unit_open", "unit_id", "exit_date", "kind", "funding"),
         Index("ix_occupancy_person", "person_id"),
+        # One open establishment record per person, whatever races (上编 in two offices).
+        Index(
+            "uq_occupancy_person_open",
+            "person_id",
+            unique=True,
+            sqlite_where=text("exit_date IS NULL"),
+            postgresql_where=text("exit_date IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -28,6 +28,7 @@ from pwa import clock
 from pwa.domain import workflow
 from pwa.domain.items import effects, inbox, service
 from pwa.extensions import db
+from pwa.inputs import db_int
 from pwa.models import ItemState, ItemType, Unit
 from pwa.models.item import Item
 from pwa.rendering import render_page
@@ -114,9 +115,9 @@ def list_items() -> str:
         box = inbox.Box.TODO if reviews else inbox.Box.MINE
     filters = inbox.Filters(
         item_type=enum_or_none(ItemType, request.args.get("type")),
-        unit_id=request.args.get("unit", type=int),
+        unit_id=request.args.get("unit", type=db_int),
         due=enum_or_none(inbox.Due, request.args.get("due")) or inbox.Due.ANY,
-        page=max(1, request.args.get("page", 1, type=int) or 1),
+        page=max(1, request.args.get("page", 1, type=db_int) or 1),
     )
     listing = inbox.listing(db.session, who, box, filters, today)
     badges = inbox.badges(db.session, who, today)
@@ -266,7 +267,7 @@ def urge_item(item_id: int):
 @blueprint.post("/items/<int:item_id>/transfer")
 @requires_any(P.REVIEW_ITEMS, P.DECIDE_ITEMS, P.JOINT_REVIEW)
 def transfer_item(item_id: int):
-    target = request.form.get("to", type=int)
+    target = request.form.get("to", type=db_int)
     if target is None:
         return _missing_choice(item_id, "transfer", "to", _("请选择转交给谁"))
     return _take_step(

@@ -23,6 +23,7 @@ from pwa.domain.items import checks as item_checks
 from pwa.domain.items import effects, inbox, service
 from pwa.domain.items import presentation as shown
 from pwa.extensions import db
+from pwa.inputs import db_int
 from pwa.labels import label
 from pwa.models import ItemState, TaskStage, Unit, Verdict
 from pwa.models.item import Item
@@ -103,7 +104,7 @@ def _batch_binding(entries: list[BatchEntry]) -> str:
 
 def _selected_entries(who: service.Participant, ctx: service.Context):
     """The items named in the form, each visible (else 404); (eligible, no longer eligible)."""
-    ids = list(dict.fromkeys(request.form.getlist("item", type=int)))[:BATCH_MAX]
+    ids = list(dict.fromkeys(request.form.getlist("item", type=db_int)))[:BATCH_MAX]
     eligible, dropped = [], []
     for item_id in ids:
         item = visible_or_404(item_id)

@@ -49,6 +49,7 @@ from pwa.domain.items import payloads as p
 from pwa.domain.units import find_unit
 from pwa.extensions import db, secrets
 from pwa.forms.items import FORMS, ItemForm, StaffEntryForm, WithdrawForm, form_data_of
+from pwa.inputs import db_int
 from pwa.labels import label
 from pwa.models import (
     ItemAttachment,
@@ -97,7 +98,7 @@ def _unit_for(who: service.Participant, raw: str | None) -> Unit | None:
         return None
     else:
         try:
-            unit_id = int(raw or "")
+            unit_id = db_int(raw or "")
         except ValueError:
             abort(404)
         unit = find_unit(db.session, unit_id, scope)
@@ -557,7 +558,7 @@ def submit_item(item_id: int) -> Response:
     who = participant()
     _own_item(who, item_id)
     try:
-        version = int(request.form.get("version", "0"))
+        version = db_int(request.form.get("version", "0"))
     except ValueError:
         version = 0
     try:

@@ -21,6 +21,7 @@ from pwa.domain import audit
 from pwa.domain.items import service
 from pwa.domain.items.presentation import account_names
 from pwa.extensions import db
+from pwa.inputs import db_int
 from pwa.models import Delegation
 from pwa.rendering import render_page
 from pwa.routes.approvals import OFFICE_WORK, blueprint
@@ -132,7 +133,7 @@ def create_delegation():
     keys = ("to", "starts_on", "ends_on", "note")
     values = {k: (request.form.get(k) or "").strip() for k in keys}
     errors: dict[str, str] = {}
-    target = request.form.get("to", type=int)
+    target = request.form.get("to", type=db_int)
     if target is None or target not in dict(_delegate_choices(who)):
         errors["to"] = _("请选择受托的同事")
     dates: dict[str, date] = {}

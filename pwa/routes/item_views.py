@@ -29,6 +29,7 @@ from pwa.domain.items import effects, service
 from pwa.domain.items import payloads as p
 from pwa.domain.items import presentation as shown
 from pwa.extensions import db
+from pwa.inputs import db_int
 from pwa.labels import label
 from pwa.models import (
     ItemAttachment,
@@ -143,7 +144,7 @@ def visible_or_404(item_id: int) -> Item:
 
 
 def expected_version() -> int:
-    version = request.form.get("expected_version", type=int)
+    version = request.form.get("expected_version", type=db_int)
     if version is None:
         abort(400)
     return version

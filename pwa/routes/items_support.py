@@ -9,6 +9,7 @@ from auth.access import current
 from auth.roles import Permission
 from auth.web import translate
 from pwa import clock
+from pwa.audit_log import actor
 from pwa.domain.items import effects, service
 from pwa.domain.items.routing import WorkflowPolicy
 from pwa.extensions import secrets
@@ -33,6 +34,7 @@ def context() -> service.Context:
         clock=service.Clock(clock.now(), clock.today()),
         keys=effects.Keys(secrets.cipher, secrets.blind_index),
         policy=policy,
+        actor=actor(),
     )
 
 

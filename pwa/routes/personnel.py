@@ -24,6 +24,7 @@ from pwa.audit_log import record_or_refuse
 from pwa.domain import personnel
 from pwa.domain.units import find_unit
 from pwa.extensions import db, secrets
+from pwa.inputs import db_int
 from pwa.models import Person
 from pwa.rendering import render_page
 
@@ -61,7 +62,7 @@ def list_people(unit_id: int) -> str:
     unit = find_unit(db.session, unit_id, identity.scope)
     if unit is None:
         abort(404)
-    page = request.args.get("page", 1, type=int) or 1
+    page = request.args.get("page", 1, type=db_int) or 1
     record_or_refuse("personnel.list", object_type="unit", object_id=unit_id, detail={"page": page})
     people = personnel.list_personnel(
         db.session, unit_id, remit_of(identity), clock.today(), page=page

@@ -20,7 +20,7 @@ from pwa.domain import idnumber, quota
 from pwa.domain.crypto import BlindIndex, FieldCipher
 from pwa.domain.items import effects, service
 from pwa.domain.items import payloads as p
-from pwa.domain.items.routing import WorkflowPolicy
+from pwa.domain.items.routing import CIVIL_SERVICE_KINDS, WorkflowPolicy
 from pwa.models import (
     Education,
     EntryMode,
@@ -166,12 +166,13 @@ class _Story:
         pos = self._best_position()
         if pos is None:
             return None
+        civil_service = pos.kind in CIVIL_SERVICE_KINDS
         return p.QuotaUse(
             pos.kind,
             pos.funding,
             min(count, pos.free),
-            EntryMode.OPEN_RECRUITMENT,
-            "专业技术岗",
+            EntryMode.CIVIL_SERVICE_EXAM if civil_service else EntryMode.OPEN_RECRUITMENT,
+            "一级科员" if civil_service else "专业技术岗",
             reason,
         )
 
@@ -211,12 +212,12 @@ class _Story:
         )
 
     def _approved_and_used(self) -> None:
-        payload = self._quota_use(2, "今年秋季学期教学人员缺口，申请公开招聘")
+        payload = self._quota_use(2, "业务量增加，人员缺口较大，申请补充人员")
         if payload is None:
             return
         item = self.declare(payload, ItemType.QUOTA_USE, days_ago=40)
         self.through_joint_review(item, 38)
-        self.decide(item, "leader", 35, comment="同意，按程序公开招聘")
+        self.decide(item, "leader", 35, comment="同意，按程序组织招录")
         self._revoked()
         entry = p.StaffEntry(
             item.reservation_id or 0,
@@ -225,9 +226,9 @@ class _Story:
             date(1999, 3, 14),
             "",
             Education.POSTGRADUATE,
-            "专业技术岗",
-            EntryMode.OPEN_RECRUITMENT,
-            "公开招聘拟聘人员，已公示期满",
+            payload.post,
+            payload.entry_mode,
+            "拟录用人员，已公示期满",
         )
         number = idnumber.make("130702", entry.birth_date, 417)
         entry = p.StaffEntry(**{**entry.__dict__, "id_number_masked": idnumber.mask(number)})
@@ -235,7 +236,7 @@ class _Story:
         self.through_joint_review(used, 18)
         self.decide(used, "leader", 16)
         # A second 用编 approved and waiting for its people.
-        waiting = self._quota_use(1, "退休减员后补充专任教师")
+        waiting = self._quota_use(1, "退休减员后补充人员")
         if waiting is not None:
             item = self.declare(waiting, ItemType.QUOTA_USE, days_ago=12)
             self.through_joint_review(item, 10)
@@ -267,7 +268,7 @@ class _Story:
         )
 
     def _awaiting_decision(self) -> None:
-        payload = self._quota_use(1, "学校新建校区投入使用，申请补充教学人员")
+        payload = self._quota_use(1, "新增职能划入，申请补充人员")
         if payload is not None:
             item = self.declare(payload, ItemType.QUOTA_USE, days_ago=6)
             self.through_joint_review(item, 4)
@@ -305,6 +306,16 @@ class _Story:
         submitted = self._quota_use(1, "申请补充信息化管理人员")
         if submitted is not None:
             self.declare(submitted, ItemType.QUOTA_USE, days_ago=1)
+        accepted = self._quota_use(1, "申请补充政策法规岗位人员")
+        if accepted is not None:
+            item = self.declare(accepted, ItemType.QUOTA_USE, days_ago=2)
+            service.accept(
+                self.s,
+                self.people["staff"],
+                item.id,
+                expected_version=item.version,
+                ctx=self._ctx(1),
+            )
         leadership = self.declare(
             p.LeadershipPosts(
                 LeadershipLevel.SECTION,

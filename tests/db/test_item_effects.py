@@ -547,9 +547,9 @@ def test_document_numbers_run_per_office_and_year(world):
         ]
     assert issued == [
         "张编办〔2026〕3号",
-        "桥编办〔2026〕1号",
+        "桥东区编办〔2026〕1号",
         "张编办〔2027〕2号",
-        "桥编办〔2026〕2号",
+        "桥东区编办〔2026〕2号",
         "张编办〔2025〕1号",
     ]
     # A refused approval takes no number: the counter is in the decision's transaction.

@@ -966,9 +966,17 @@ def test_completing_a_quota_use_releases_the_unused_places(world):
             comment="",
             expected_version=item.version - 1,
         )
+    with pytest.raises(service.NotAllowed):  # places still reserved: a leader's call
+        world.run(
+            service.complete,
+            world.who("staff"),
+            item.id,
+            comment="余额不再使用",
+            expected_version=item.version,
+        )
     item = world.run(
         service.complete,
-        world.who("staff"),
+        world.who("leader2"),
         item.id,
         comment="余额不再使用",
         expected_version=item.version,

@@ -179,11 +179,8 @@ def test_joint_stages_are_in_a_fixed_order_without_duplicates():
         assert list(stages) == sorted(stages, key=JOINT_STAGES.index)
 
 
-@pytest.mark.parametrize(
-    ("item_type", "mode"),
-    [(T.STAFF_ENTRY, Mode.ANY)] + [(t, Mode.ALL) for t in ItemType if t is not T.STAFF_ENTRY],
-)
-def test_joint_mode_is_any_one_for_staff_entry_and_all_for_the_rest(item_type, mode):
+@pytest.mark.parametrize(("item_type", "mode"), [(t, Mode.ALL) for t in ItemType])
+def test_departments_all_must_agree_by_default(item_type, mode):
     assert joint_mode(item_type) is mode
 
 

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from auth.i18n import N_, UserFacingError
@@ -35,6 +36,7 @@ from pwa.models import (
     QuotaLedgerEntry,
     QuotaReservation,
     Region,
+    RegionLevel,
     Unit,
 )
 from pwa.models.item import Item
@@ -98,8 +100,13 @@ def next_document_number(session: Session, region_id: int, year: int) -> str:
         .values(last_number=DocumentCounter.last_number + 1)
         .returning(DocumentCounter.last_number)
     ).scalar_one()
-    short = session.scalar(select(Region.short_name).where(Region.id == region_id)) or "?"
-    return f"{short[0]}编办〔{year}〕{number}号"
+    short, level = session.execute(
+        select(Region.short_name, Region.level).where(Region.id == region_id)
+    ).one()
+    # The city office abbreviates to one character (张编办); a county office keeps its
+    # short name (张北编办, 蔚县编办) so that no two offices issue the same 文号.
+    prefix = short[0] if level is not RegionLevel.COUNTY else short
+    return f"{prefix}编办〔{year}〕{number}号"
 
 
 def apply(
@@ -214,7 +221,7 @@ def _enter(
             post=payload.post,
         )
         session.add(person)
-        session.flush()
+        _flush_or_refuse(session)
     elif session.scalar(
         select(func.count())
         .select_from(Occupancy)
@@ -231,8 +238,17 @@ def _enter(
         entry_date=today,
     )
     session.add(occupancy)
-    session.flush()
+    _flush_or_refuse(session)
     item.person_id, item.occupancy_id = person.id, occupancy.id
+
+
+def _flush_or_refuse(session: Session) -> None:
+    """A concurrent 上编 of the same person (in another office, under another lock) loses
+    on the unique indexes; the loser is told, not shown a 500."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise EffectRefused(N_("此人已在编，或正由另一事项办理上编，请刷新后核对")) from exc
 
 
 def _exit(

@@ -120,8 +120,10 @@ def _todo_clause(session: Session, who: Participant, today: date):
         ItemTask.closed_at.is_(None),
         Item.requester_id != who.account_id,
         or_(
-            ItemTask.assignee_id == who.account_id,
-            and_(ItemTask.assignee_id.is_(None), ItemTask.required_role.in_(own)),
+            and_(
+                or_(ItemTask.assignee_id.is_(None), ItemTask.assignee_id == who.account_id),
+                ItemTask.required_role.in_(own),
+            ),
             *by_delegation,
         ),
     )

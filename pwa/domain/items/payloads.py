@@ -36,7 +36,8 @@ from pwa.models.enums import (
 class FieldGroup(StrEnum):
     QUOTA = "quota"  # kinds, funding, counts
     RECRUITMENT = "recruitment"  # 进人方式, posts
-    PERSONAL = "personal"  # names, masked ID numbers, birth dates
+    PERSONAL = "personal"  # names, gender, birth dates (cadre fields 组织部 may see)
+    IDENTITY = "identity"  # masked ID numbers and record links: never for 组织部
     LEADERSHIP = "leadership"  # 领导职数
     STRUCTURE = "structure"  # names, kind, rank, functions of a unit
     REASON = "reason"  # the applicant's reasons
@@ -45,12 +46,19 @@ class FieldGroup(StrEnum):
 
 _OFFICE = frozenset(FieldGroup)
 REMIT: dict[Role, frozenset[FieldGroup]] = {
-    Role.UNIT_CLERK: _OFFICE - {FieldGroup.PERSONAL, FieldGroup.DATA_QUERY},
+    Role.UNIT_CLERK: _OFFICE - {FieldGroup.PERSONAL, FieldGroup.IDENTITY, FieldGroup.DATA_QUERY},
     Role.OFFICE_STAFF: _OFFICE,
     Role.OFFICE_LEADER: _OFFICE,
     Role.OFFICE_DIRECTOR: _OFFICE,
     Role.ORG_REVIEWER: frozenset(
-        {FieldGroup.LEADERSHIP, FieldGroup.STRUCTURE, FieldGroup.REASON, FieldGroup.QUOTA}
+        {
+            FieldGroup.LEADERSHIP,
+            FieldGroup.STRUCTURE,
+            FieldGroup.REASON,
+            FieldGroup.QUOTA,
+            FieldGroup.PERSONAL,
+            FieldGroup.RECRUITMENT,
+        }
     ),
     Role.FINANCE_REVIEWER: frozenset({FieldGroup.QUOTA, FieldGroup.STRUCTURE, FieldGroup.REASON}),
     Role.HR_REVIEWER: frozenset(
@@ -209,9 +217,9 @@ FIELD_GROUP: dict[str, FieldGroup] = {
     "name": FieldGroup.PERSONAL,
     "gender": FieldGroup.PERSONAL,
     "birth_date": FieldGroup.PERSONAL,
-    "id_number_masked": FieldGroup.PERSONAL,
-    "occupancy_id": FieldGroup.PERSONAL,
-    "person_id": FieldGroup.PERSONAL,
+    "id_number_masked": FieldGroup.IDENTITY,
+    "occupancy_id": FieldGroup.IDENTITY,
+    "person_id": FieldGroup.IDENTITY,
     "level": FieldGroup.LEADERSHIP,
     "position": FieldGroup.LEADERSHIP,
     "title": FieldGroup.LEADERSHIP,

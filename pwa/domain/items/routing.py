@@ -95,7 +95,7 @@ L, D, C = TaskStage.DECIDE_LEADER, TaskStage.DECIDE_DIRECTOR, TaskStage.COMMITTE
 DECISION_RULES: Mapping[ItemType, DecisionRule] = MappingProxyType(
     {
         ItemType.QUOTA_USE: DecisionRule((L,)),  # + 主任 above the policy's threshold
-        ItemType.STAFF_ENTRY: DecisionRule((L,), Mode.ANY),
+        ItemType.STAFF_ENTRY: DecisionRule((L,)),
         ItemType.STAFF_EXIT: DecisionRule((L,)),
         ItemType.UNIT_ESTABLISH: DecisionRule((L, D, C)),
         ItemType.UNIT_ADJUST: DecisionRule((L, D)),

@@ -20,7 +20,8 @@ from auth.i18n import N_, UserFacingError
 from auth.models import Account
 from auth.roles import Role
 from auth.scope import Scope, scope_for
-from pwa.domain import workflow
+from pwa.domain import audit, workflow
+from pwa.domain.idnumber import find_valid_numbers
 from pwa.domain.workflow import Action
 from pwa.models import (
     Decision,
@@ -120,6 +121,9 @@ class Context:
     clock: Clock
     keys: effects.Keys
     policy: WorkflowPolicy = field(default_factory=WorkflowPolicy)
+    # Who is acting, for the audit log: every history event is also an audit record, in the
+    # same transaction (a change whose record cannot be written does not happen).
+    actor: audit.Actor | None = None
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -163,13 +167,15 @@ def _load(session: Session, item_id: int, *, lock: bool) -> Item | None:
 def can_see(session: Session, who: Participant, item: Item, unit: Unit | None = None) -> bool:
     if item.requester_id == who.account_id:
         return True
-    if item.state is S.DRAFT:
-        return False
+    if item.state is S.DRAFT or (item.state is S.WITHDRAWN and item.submitted_at is None):
+        return False  # a draft, even a discarded one, is the applicant's own
     unit = unit or session.get(Unit, item.unit_id)
     if unit is None or not who.scope.covers_unit(unit):
         return False
-    if who.is_office or Role.UNIT_CLERK in who.roles:
+    if who.is_office:
         return True
+    if Role.UNIT_CLERK in who.roles and item.item_type in CLERK_TYPES:
+        return True  # the unit's own applications (not the office's 数据查询签批 about it)
     stages = {JOINT_ROLES[r] for r in who.roles if r in JOINT_ROLES}
     if any(t.stage in stages for t in item.tasks):
         return True
@@ -216,7 +222,19 @@ def acting_for(
     if item.requester_id == who.account_id:
         raise NotAllowed(N_("不能审核或审批本人提交的事项"))
     role = Role(task.required_role)
-    if task.assignee_id == who.account_id or (task.assignee_id is None and role in who.roles):
+    if task.stage in DECISION_STAGES and task.stage is not TaskStage.COMMITTEE:
+        round_start = max((t.id or 0 for t in item.tasks if t.stage is TaskStage.INTAKE), default=0)
+        done = [
+            t
+            for t in item.tasks
+            if t.closed_at is not None and (t.id or 0) >= round_start and t.stage != task.stage
+        ]
+        earlier = {t.acted_by_id for t in done} | {t.on_behalf_of_id for t in done}
+        if who.account_id in earlier:
+            # 审批 and 审核 of one item are different people's (the 编委 stage only records
+            # the meeting's decision, so the director who signed before may record it).
+            raise NotAllowed(N_("同一事项的审核、审批须由不同人员办理"))
+    if role in who.roles and task.assignee_id in (None, who.account_id):
         return None
     if delegable(task.stage, item.item_type):
         for delegator_id in active_delegators(session, who.account_id, today):
@@ -299,6 +317,18 @@ def checks_for(
 # -- writing helpers ----------------------------------------------------------------------
 
 
+def guard_text(*texts: str) -> None:
+    """Free text (reasons, comments, notes) must not carry an ID number: those are only
+    typed into their own field, and stored encrypted."""
+    for text in texts:
+        if text and find_valid_numbers(text):
+            raise ItemError(N_("文字中不能包含身份证号：身份证号只能填写在专门的栏目中"))
+
+
+def _payload_texts(payload: p.Payload) -> list[str]:
+    return [v for v in vars(payload).values() if isinstance(v, str)]
+
+
 def _event(
     session: Session,
     item: Item,
@@ -311,6 +341,18 @@ def _event(
     on_behalf_of: int | None = None,
     detail: dict | None = None,
 ) -> None:
+    guard_text(comment)
+    if ctx.actor is not None:
+        audit.record(
+            session,
+            ctx.actor,
+            f"item.step.{action}",
+            now=ctx.clock.now,
+            object_type="item",
+            object_id=item.id,
+            detail={"from": before.value if before else "", "to": item.state.value}
+            | ({"on_behalf_of": on_behalf_of} if on_behalf_of else {}),
+        )
     session.add(
         ItemEvent(
             item_id=item.id,
@@ -364,6 +406,7 @@ def _close(
     on_behalf_of: int | None = None,
     comment: str = "",
 ) -> None:
+    guard_text(comment)
     task.closed_at = ctx.clock.now
     task.outcome = outcome
     task.acted_by_id = who
@@ -427,6 +470,7 @@ def create(
     )
     if existing is not None:
         return existing
+    guard_text(*_payload_texts(draft.payload))
     if not may_declare(who, draft.item_type):
         raise NotAllowed(N_("您不能申报此类事项"))
     unit = session.get(Unit, draft.unit_id)
@@ -483,6 +527,7 @@ def update(
     _expect(item, expected_version)
     if draft.item_type is not item.item_type or draft.unit_id != item.unit_id:
         raise ItemError(N_("不能更改事项类型或单位"))
+    guard_text(*_payload_texts(draft.payload))
     item.payload = p.dump(draft.payload)
     if draft.sealed:
         item.sealed_payload = effects.seal(ctx.keys.cipher, draft.sealed)
@@ -945,7 +990,10 @@ def complete(
     if item.reservation_id is not None and item.item_type is ItemType.QUOTA_USE:
         effects.lock_unit(session, item.unit_id)
         reservation = session.get(QuotaReservation, item.reservation_id)
-        if reservation is not None and reservation.cancelled_on is None:
+        unused = reservation is not None and reservation.consumed < reservation.granted
+        if unused and reservation.cancelled_on is None:
+            if not who.roles & DECIDER_ROLES:
+                raise NotAllowed(N_("尚有未使用的预占编制：只有编办领导可以办结并收回"))
             reservation.cancelled_on = ctx.clock.today
     before = _move(item, Action.COMPLETE, ctx)
     _event(session, item, who.account_id, "complete", ctx, before=before, comment=comment)
@@ -1077,6 +1125,7 @@ def delegate(
         raise ItemError(N_("结束日期不能早于开始日期"))
     if ends_on < ctx.clock.today:
         raise ItemError(N_("结束日期已过"))
+    guard_text(note)
     if (ends_on - starts_on).days > 90:
         raise ItemError(N_("委托期限不能超过 90 天"))
     target = session.get(Account, to_account_id)

@@ -221,7 +221,14 @@ def begin_review(item_id: int):
 @blueprint.post("/items/<int:item_id>/forward")
 @requires_any(P.REVIEW_ITEMS)
 def forward_item(item_id: int):
-    return _commented_step(item_id, "forward", service.forward)
+    return _take_step(
+        item_id,
+        "forward",
+        service.forward,
+        comment=form_comment(),
+        expected_version=expected_version(),
+        committee=request.form.get("committee") == "y",
+    )
 
 
 @blueprint.post("/items/<int:item_id>/return")

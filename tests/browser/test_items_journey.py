@@ -1,5 +1,8 @@
 """On a phone: a clerk declares 用编申请, 编办 reviews it, 组织部 and 财政局 give opinions,
 the leader signs the approval with a code from oathtool, and the unit card shows the 预占.
+Then the other half of the cycle: on an approved 用编's reservation the clerk declares 人员上编
+for a named recruit, it goes through review, joint review and a signed decision, and the unit
+card shows one more 实有 and one fewer 预占 — without the recruit's ID number in any page.
 
 Everything in the journey goes through the real pages (taps and typing), one person after
 another on the same phone, each signing out with the app's own logout. Every page is checked
@@ -11,11 +14,13 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import date
 
 import pyotp
 from playwright.sync_api import Locator, Page, expect
 
 from auth.roles import Role
+from pwa.domain import idnumber
 from tests.auth_helpers import PASSWORD, make_account
 from tests.browser.conftest import oathtool_code, sign_in, wait_for_fresh_step
 
@@ -47,6 +52,9 @@ def check_phone_page(page: Page, *buttons: str) -> None:
     assert fit["short"] == [], f"buttons under 44 px on {page.url}"
     assert page.evaluate("() => window.__csp || []") == [], page.url
     assert page.console_errors == [], page.url
+    content = page.content()
+    for secret in getattr(page, "never_shown", ()):  # e.g. a recruit's raw ID number
+        assert secret not in content, f"an ID number in {page.url}"
 
 
 def summary_value(scope: Page | Locator, term: str) -> Locator:
@@ -68,7 +76,7 @@ def sign_out(page: Page, base: str) -> None:
     expect(page).to_have_url(base + "/login?logged_out=1")
 
 
-def open_from_todo(page: Page, item_id: int) -> None:
+def open_from_todo(page: Page, item_id: int, item_type: str = "用编申请") -> None:
     """From the bottom bar: 待办 → 待我审批 → the item."""
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="待办").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("待办事项")
@@ -76,13 +84,21 @@ def open_from_todo(page: Page, item_id: int) -> None:
         "link", name=re.compile("待我审批")
     )
     expect(tab).to_have_attribute("aria-current", "page")
-    link = page.locator("#inbox-results").get_by_role("link", name=re.compile(f"用编申请 · {UNIT}"))
+    link = page.locator("#inbox-results").get_by_role(
+        "link", name=re.compile(f"{item_type} · {UNIT}")
+    )
     link = link.and_(page.locator(f'a[href$="/items/{item_id}"]'))
     expect(link).to_be_visible()
     check_phone_page(page)
     link.click()
     expect(page).to_have_url(re.compile(rf"/items/{item_id}$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"用编申请 · {UNIT}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"{item_type} · {UNIT}")
+
+
+def open_joint_stages(page: Page) -> list[str]:
+    """The joint-review stages the item page shows as open (its tags beside the state)."""
+    tags = page.locator(".app-item__state .app-tag").all_inner_texts()
+    return [t.strip() for t in tags if t.strip().endswith("联审")]
 
 
 def form_position(page: Page) -> dict[str, int]:
@@ -118,9 +134,12 @@ def open_unit_card(page: Page) -> Locator:
     return in_hand
 
 
-def give_opinion(page: Page, base: str, account: dict, item_id: int, stage: str) -> None:
+def give_opinion(
+    page: Page, base: str, account: dict, item_id: int, stage: str, item_type: str = "用编申请"
+) -> list[str]:
+    """Agree on ``stage``; returns the joint stages still open afterwards."""
     sign_in(page, base, account)
-    open_from_todo(page, item_id)
+    open_from_todo(page, item_id, item_type)
     expect_state(page, "联审中")
     action = page.locator("#opinion")
     expect(action.get_by_role("heading", level=3)).to_have_text(stage)
@@ -132,14 +151,73 @@ def give_opinion(page: Page, base: str, account: dict, item_id: int, stage: str)
     opinion = page.get_by_role("region", name="联审意见").locator("li").filter(has_text=stage)
     expect(opinion.locator(".app-opinion__outcome")).to_have_text("同意")
     check_phone_page(page)
+    still_open = open_joint_stages(page)
     sign_out(page, base)
+    return still_open
 
 
-def test_quota_use_declared_reviewed_jointly_and_approved_on_a_phone(
+def intake_and_forward(
+    page: Page, base: str, account: dict, item_id: int, item_type: str, comment: str
+) -> list[str]:
+    """编办经办人: 受理 → 开始审核 → 审核通过, sent to the joint review; returns the joint
+    stages the item page then shows as open."""
+    sign_in(page, base, account)
+    open_from_todo(page, item_id, item_type)
+    expect_state(page, "已提交")
+    check_phone_page(page, "受理")
+    page.get_by_role("button", name="受理", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("已受理")
+    expect_state(page, "已受理")
+    check_phone_page(page, "开始审核")
+    page.get_by_role("button", name="开始审核").click()
+    expect(page.get_by_role("status")).to_have_text("已开始审核")
+    expect_state(page, "审核中")
+    checks = page.get_by_role("region", name="自动校验")
+    expect(checks.locator(".app-checks__item--fail")).to_have_count(0)
+    check_phone_page(page, "审核通过，送联审")
+    page.get_by_label("审核意见").fill(comment)
+    page.get_by_role("button", name="审核通过，送联审").click()
+    expect(page.get_by_role("status")).to_have_text("已审核通过，送下一环节")
+    expect_state(page, "联审中")
+    open_stages = open_joint_stages(page)
+    check_phone_page(page)
+    sign_out(page, base)
+    return open_stages
+
+
+def sign_approval(page: Page, leader: dict) -> None:
+    """On the decision card: 同意, a fresh code from oathtool, 签批."""
+    decide = page.locator("#decide")
+    expect(decide.get_by_role("heading", level=3)).to_have_text("审批决定 · 分管领导审批")
+    check_phone_page(page, "签批")
+    decide.get_by_label("同意", exact=True).check()
+    code_box = decide.get_by_label("动态码")
+    assert code_box.get_attribute("inputmode") == "numeric"
+    assert code_box.get_attribute("autocomplete") == "one-time-code"
+    wait_for_fresh_step(leader["totp_secret"])  # the login spent this step's code
+    code_box.fill(oathtool_code(leader["totp_secret"]))
+    page.get_by_role("button", name="签批").click()
+
+
+def quota_figures(page: Page) -> list[list[int]]:
+    """The decision page's 编制情况 rows (批准前, 批准后) as 核定/实有/预占/空编."""
+    quota = page.get_by_role("region", name="编制情况")
+    expect(quota.locator(".app-note")).to_have_text(f"{KIND} · {FUNDING}")
+    rows = quota.locator("tbody tr")
+    expect(rows.locator("th")).to_have_text(["批准前", "批准后"])
+    return [[int(c) for c in r.locator("td").all_inner_texts()] for r in rows.all()]
+
+
+def test_quota_use_approved_then_recruit_entered_on_a_phone(
     watched_page, live_server, demo_accounts
 ):
+    """The full cycle: 用编申请 → joint review → approval (a 预占), then 人员上编 on that
+    预占 → joint review → approval (办结), the unit card following each step."""
     page, base = watched_page, live_server
     page.set_viewport_size(NARROW)
+    born = date(1998, 5, 1)
+    number = idnumber.make("130702", born, 999)  # odd: a man; no seeded person uses 999
+    page.never_shown = [number]  # check_phone_page looks for it in every page
 
     # 1. The unit clerk declares 用编申请 for their own unit.
     sign_in(page, base, demo_accounts["clerk"])
@@ -177,28 +255,11 @@ def test_quota_use_declared_reviewed_jointly_and_approved_on_a_phone(
     check_phone_page(page)
     sign_out(page, base)
 
-    # 2. 编办经办人: 受理 → 开始审核 → 审核通过, sent to the joint review.
-    sign_in(page, base, demo_accounts["staff"])
-    open_from_todo(page, item_id)
-    expect_state(page, "已提交")
-    check_phone_page(page, "受理")
-    page.get_by_role("button", name="受理", exact=True).click()
-    expect(page.get_by_role("status")).to_have_text("已受理")
-    expect_state(page, "已受理")
-    check_phone_page(page, "开始审核")
-    page.get_by_role("button", name="开始审核").click()
-    expect(page.get_by_role("status")).to_have_text("已开始审核")
-    expect_state(page, "审核中")
-    checks = page.get_by_role("region", name="自动校验")
-    expect(checks.locator(".app-checks__item--fail")).to_have_count(0)
-    check_phone_page(page, "审核通过，送联审")
-    page.get_by_label("审核意见").fill("材料齐全，有空编，送联审。")
-    page.get_by_role("button", name="审核通过，送联审").click()
-    expect(page.get_by_role("status")).to_have_text("已审核通过，送下一环节")
-    expect_state(page, "联审中")
-    expect(page.locator(".app-item__state .app-tag")).to_have_text(["组织部联审", "财政局联审"])
-    check_phone_page(page)
-    sign_out(page, base)
+    # 2. 编办经办人 accepts, reviews and sends it to the joint review.
+    open_stages = intake_and_forward(
+        page, base, demo_accounts["staff"], item_id, "用编申请", "材料齐全，有空编，送联审。"
+    )
+    assert open_stages == ["组织部联审", "财政局联审"]
 
     # 3. 组织部 (civil-service kind) and 财政局 (funded) each agree.
     give_opinion(page, base, demo_accounts["zzb"], item_id, "组织部联审")
@@ -216,11 +277,7 @@ def test_quota_use_declared_reviewed_jointly_and_approved_on_a_phone(
     expect(summary_value(content, "经费形式")).to_have_text(FUNDING)
     expect(summary_value(content, "申请使用（名）")).to_have_text("1")
     expect(summary_value(content, "进人方式")).to_have_text("考试录用")
-    quota = page.get_by_role("region", name="编制情况")
-    expect(quota.locator(".app-note")).to_have_text(f"{KIND} · {FUNDING}")
-    rows = quota.locator("tbody tr")
-    expect(rows.locator("th")).to_have_text(["批准前", "批准后"])
-    figures = [[int(c) for c in r.locator("td").all_inner_texts()] for r in rows.all()]
+    figures = quota_figures(page)
     order = ["核定", "实有", "预占", "空编"]
     assert figures[0] == [before[k] for k in order]
     assert figures[1] == [before["核定"], before["实有"], before["预占"] + 1, before["空编"] - 1]
@@ -230,21 +287,12 @@ def test_quota_use_declared_reviewed_jointly_and_approved_on_a_phone(
         expect(opinions.filter(has_text=stage).locator(".app-opinion__outcome")).to_have_text(
             "同意"
         )
-    decide = page.locator("#decide")
-    expect(decide.get_by_role("heading", level=3)).to_have_text("审批决定 · 分管领导审批")
-    check_phone_page(page, "签批")
-
-    decide.get_by_label("同意", exact=True).check()
-    code_box = decide.get_by_label("动态码")
-    assert code_box.get_attribute("inputmode") == "numeric"
-    assert code_box.get_attribute("autocomplete") == "one-time-code"
-    wait_for_fresh_step(leader["totp_secret"])  # the login spent this step's code
-    code_box.fill(oathtool_code(leader["totp_secret"]))
-    page.get_by_role("button", name="签批").click()
+    sign_approval(page, leader)
 
     expect(page.get_by_role("status")).to_have_text("已签批同意，事项已批准")
     expect_state(page, "已批准")
     expect(summary_value(page, "文号")).to_have_text(DOCUMENT_NUMBER)
+    reservation_number = summary_value(page, "文号").inner_text().strip()
     expect(page.locator("#decide")).to_have_count(0)
     check_phone_page(page)
 
@@ -255,14 +303,105 @@ def test_quota_use_declared_reviewed_jointly_and_approved_on_a_phone(
     assert after == {**before, "预占": before["预占"] + 1, "空编": before["空编"] - 1}
     expect(page.get_by_text(re.compile(r"预占编制：\d+ 名"))).to_be_visible()
     check_phone_page(page)
+    sign_out(page, base)
+
+    # 6. The clerk declares 人员上编 on that reservation, chosen by its 文号, for the recruit.
+    sign_in(page, base, demo_accounts["clerk"])
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="待办").click()
+    page.get_by_role("link", name="申报事项").click()
+    expect(page).to_have_url(base + "/items/new")
+    page.get_by_role("link", name=re.compile("^人员上编")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("人员上编")
+    reservation = page.get_by_label("使用的预占编制")
+    # Anchored: 张编办〔2026〕1号 must not also pick 〔2026〕12号.
+    option = reservation.locator("option").filter(
+        has_text=re.compile(rf"^{re.escape(reservation_number)} · {KIND}（{FUNDING}）")
+    )
+    expect(option).to_have_count(1)
+    reservation.select_option(value=option.get_attribute("value"))
+    page.get_by_label("姓名").fill("赵明远")
+    page.get_by_label("性别").select_option(label="男")
+    page.get_by_label("身份证号").fill(number)
+    page.get_by_label("出生日期").fill(born.isoformat())
+    page.get_by_label("学历").select_option(label="大学本科")
+    page.get_by_label("岗位").fill("综合科科员")
+    page.get_by_label("进人方式").select_option(label="考试录用")
+    page.get_by_label("上编说明").fill("经公务员考试录用，公示期满无异议，申请上编。")
+    check_phone_page(page, "提交", "保存草稿")
+    page.get_by_role("button", name="提交", exact=True).click()
+
+    expect(page).to_have_url(re.compile(r"/items/\d+$"))
+    entry_id = int(re.search(r"/items/(\d+)$", page.url).group(1))
+    expect(page.get_by_role("status")).to_have_text("已提交，等待编办受理")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"人员上编 · {UNIT}")
+    expect_state(page, "已提交")
+    content = page.get_by_role("region", name="申报内容")
+    expect(summary_value(content, "姓名")).to_have_text("赵明远")
+    expect(summary_value(content, "身份证号")).to_have_text(idnumber.mask(number))
+    expect(summary_value(content, "使用的预占编制")).to_have_text(
+        re.compile(rf"^{re.escape(reservation_number)}：{KIND} 1 名")
+    )
+    check_phone_page(page)
+    open_unit_card(page)
+    assert card_position(page) == after  # declaring 上编 changes nothing yet
+    check_phone_page(page)
+    sign_out(page, base)
+
+    # 7. 编办 accepts, reviews and forwards it.
+    open_stages = intake_and_forward(
+        page, base, demo_accounts["staff"], entry_id, "人员上编", "录用手续齐全，预占有效，送联审。"
+    )
+
+    # 8. Whichever departments the page shows as open agree (a civil-service, funded 上编
+    # goes to 组织部 and 财政局; 上编 is 或签, so one agreement may close the other task).
+    reviewers = {"组织部联审": "zzb", "财政局联审": "czj", "人社局联审": "rsj"}
+    assert open_stages and set(open_stages) <= set(reviewers), open_stages
+    agreed = []
+    while open_stages:
+        stage = open_stages[0]
+        account = demo_accounts[reviewers[stage]]
+        open_stages = give_opinion(page, base, account, entry_id, stage, "人员上编")
+        agreed.append(stage)
+
+    # 9. 分管领导 signs 同意 with a fresh code; a 上编 is 办结 as soon as it is approved.
+    sign_in(page, base, leader)
+    open_from_todo(page, entry_id, "人员上编")
+    expect_state(page, "待决定")
+    expect(summary_value(page, "事项类型")).to_have_text("人员上编")
+    figures = quota_figures(page)
+    assert figures[0] == [after[k] for k in order]
+    assert figures[1] == [after["核定"], after["实有"] + 1, after["预占"] - 1, after["空编"]]
+    opinions = page.get_by_role("region", name="联审意见").locator("li")
+    for stage in agreed:
+        expect(opinions.filter(has_text=stage).locator(".app-opinion__outcome")).to_have_text(
+            "同意"
+        )
+    sign_approval(page, leader)
+
+    expect(page.get_by_role("status")).to_contain_text("已签批同意")
+    expect_state(page, "已办结")
+    expect(summary_value(page, "文号")).to_have_text(DOCUMENT_NUMBER)
+    assert summary_value(page, "文号").inner_text().strip() != reservation_number
+    expect(page.locator("#decide")).to_have_count(0)
+    check_phone_page(page)
+
+    # 10. The unit card: one more 实有 and one fewer 预占 than before the 上编.
+    open_unit_card(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text(unit_name)
+    assert card_position(page) == {**after, "实有": after["实有"] + 1, "预占": after["预占"] - 1}
+    check_phone_page(page)
 
 
 def _awaiting_decision(live_app, demo_accounts) -> int:
-    """A 用编申请 by the clerk, taken by the item services (as the web layer calls them)
-    through intake and both joint opinions: the scene for the decision page."""
+    """A 用编申请 by the clerk, taken by the item services (as the web layer calls them, each
+    step with its actor signed in for the audit record) through intake and both joint
+    opinions: the scene for the decision page."""
+    from flask import g
     from sqlalchemy import select
 
+    from auth.access import Identity
     from auth.models import Account
+    from auth.roles import permissions_of
     from auth.scope import scope_for
     from pwa.domain.items import payloads as p
     from pwa.domain.items import service
@@ -270,20 +409,22 @@ def _awaiting_decision(live_app, demo_accounts) -> int:
     from pwa.models import EntryMode, Funding, ItemType, QuotaKind
     from pwa.routes.items_support import context
 
-    def who(name: str) -> service.Participant:
+    def acting(name: str) -> service.Participant:
         account = db.session.scalar(
             select(Account).where(Account.username == demo_accounts[name]["username"])
         )
-        return service.Participant(account.id, account.role_set, scope_for(db.session, account))
+        roles = account.role_set
+        g.identity = Identity(account=account, roles=roles, permissions=permissions_of(roles))
+        return service.Participant(account.id, roles, scope_for(db.session, account))
 
-    def run(fn, *args, **kwargs):
+    def run(fn, name: str, *args, **kwargs):
+        who = acting(name)
         with db.write() as session:
-            result = fn(session, *args, ctx=context(), **kwargs)
+            result = fn(session, who, *args, ctx=context(), **kwargs)
             session.flush()
             return result.id, result.version, result.state.value
 
     with live_app.test_request_context():
-        clerk = who("clerk")
         payload = p.QuotaUse(
             QuotaKind.ADMINISTRATIVE,
             Funding.FULL,
@@ -292,19 +433,18 @@ def _awaiting_decision(live_app, demo_accounts) -> int:
             "办公室科员",
             "办公室一名科员调出，需考试录用补充。",
         )
-        draft = service.Draft(ItemType.QUOTA_USE, clerk.scope.unit_id, payload, {}, False)
+        draft = service.Draft(ItemType.QUOTA_USE, acting("clerk").scope.unit_id, payload, {}, False)
         key = f"wrong-code-{time.time_ns()}"
-        item_id, version, _ = run(service.create, clerk, draft, idempotency_key=key, submit=True)
-        staff = who("staff")
+        item_id, version, _ = run(service.create, "clerk", draft, idempotency_key=key, submit=True)
         steps = [
-            (service.accept, staff, {}),
-            (service.begin_review, staff, {}),
-            (service.forward, staff, {"comment": ""}),
-            (service.give_opinion, who("zzb"), {"agree": True, "comment": ""}),
-            (service.give_opinion, who("czj"), {"agree": True, "comment": ""}),
+            (service.accept, "staff", {}),
+            (service.begin_review, "staff", {}),
+            (service.forward, "staff", {"comment": ""}),
+            (service.give_opinion, "zzb", {"agree": True, "comment": ""}),
+            (service.give_opinion, "czj", {"agree": True, "comment": ""}),
         ]
-        for fn, actor, extra in steps:
-            item_id, version, state = run(fn, actor, item_id, expected_version=version, **extra)
+        for fn, name, extra in steps:
+            item_id, version, state = run(fn, name, item_id, expected_version=version, **extra)
         assert state == "awaiting_decision"
     return item_id
 

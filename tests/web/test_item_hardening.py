@@ -187,3 +187,42 @@ def test_the_reviewer_cannot_also_decide_through_a_delegation(world):
             version_hash_seen=seen,
             signed_with="totp",
         )
+
+
+def test_the_reviewer_can_send_an_item_to_the_committee(world):
+    item = world.run(
+        service.create,
+        world.who("clerk"),
+        _quota_use(world),
+        idempotency_key=new_key(),
+        submit=True,
+    )
+    staff_who = world.who("staff")
+    item = world.run(service.accept, staff_who, item.id, expected_version=item.version)
+    item = world.run(service.begin_review, staff_who, item.id, expected_version=item.version)
+    staff = client_for(world, "staff")
+    html = staff.get(f"/items/{item.id}").get_data(as_text=True)
+    assert 'name="committee"' in html
+    response = staff.post(
+        f"/items/{item.id}/forward",
+        data={
+            "csrf_token": csrf_from(html),
+            "expected_version": str(item.version),
+            "committee": "y",
+        },
+    )
+    assert response.status_code == 303
+    item = world.read(lambda s: service.get_visible(s, world.who("staff"), item.id))
+    assert item.committee
+    item = world.opinions(item)
+    seen = world.read(lambda s: service.version_hash(s.get(service.Item, item.id)))
+    outcome = world.run(
+        service.decide,
+        world.who("leader"),
+        item.id,
+        verdict=service.Verdict.APPROVE,
+        comment="",
+        version_hash_seen=seen,
+        signed_with="totp",
+    )
+    assert outcome.next_stage is service.TaskStage.DECIDE_DIRECTOR

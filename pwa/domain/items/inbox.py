@@ -26,6 +26,15 @@ from pwa.models import (
 )
 from pwa.models.item import Item
 
+from .payloads import (
+    LeadershipPosts,
+    QuotaAdjust,
+    QuotaUse,
+    StaffEntry,
+    StaffExit,
+    UnitEstablish,
+    load,
+)
 from .routing import NON_DELEGABLE_STAGES, NON_DELEGABLE_TYPES
 from .service import Participant
 
@@ -67,6 +76,9 @@ class Row:
     document_number: str | None
     stage: TaskStage | None = None
     reminders: int = 0
+    # What the item asks for in a few words, within every role's remit (no names): pairs of
+    # (kind of part, value) the template renders, e.g. ("kind", 行政编制), ("count", 2).
+    summary: tuple[tuple[str, object], ...] = ()
 
     def overdue(self, today: date) -> bool:
         return self.due_on is not None and self.due_on < today
@@ -141,6 +153,7 @@ def _base(who: Participant) -> Select:
             Item.due_on,
             Item.flagged,
             Item.document_number,
+            Item.payload,
         )
         .join(Unit, Unit.id == Item.unit_id)
         .where(
@@ -214,6 +227,7 @@ def listing(session: Session, who: Participant, box: Box, filters: Filters, toda
                 document_number=r.document_number,
                 stage=r.stage if task_due else None,
                 reminders=r.reminders if task_due else 0,
+                summary=summary_of(r.item_type, r.payload),
             )
         )
     return Listing(rows, total, page)
@@ -272,7 +286,29 @@ def unit_items(session: Session, who: Participant, unit_id: int, limit: int = 50
             due_on=item.due_on,
             flagged=item.flagged,
             document_number=item.document_number,
+            summary=summary_of(item.item_type, item.payload),
         )
         for item in items
         if can_see(session, who, item, unit)
     ]
+
+
+def summary_of(item_type: ItemType, raw: str) -> tuple[tuple[str, object], ...]:
+    """The few words a list row shows: kinds, funding and counts, never a person."""
+    try:
+        payload = load(item_type, raw)
+    except (ValueError, TypeError, KeyError):
+        return ()
+    if isinstance(payload, QuotaUse):
+        return (("kind", payload.kind), ("funding", payload.funding), ("count", payload.count))
+    if isinstance(payload, QuotaAdjust):
+        return (("kind", payload.kind), ("funding", payload.funding), ("delta", payload.delta))
+    if isinstance(payload, StaffExit):
+        return (("exit_reason", payload.exit_reason),)
+    if isinstance(payload, StaffEntry):
+        return (("entry_mode", payload.entry_mode),)
+    if isinstance(payload, LeadershipPosts):
+        return (("title", payload.title), ("count", payload.approved))
+    if isinstance(payload, UnitEstablish):
+        return (("name", payload.short_name),)
+    return ()

@@ -636,13 +636,16 @@ def forward(
     comment: str,
     expected_version: int,
     ctx: Context,
+    committee: bool = False,
 ) -> Item:
-    """审核通过: on to joint review if the routing rules name departments, else to decision."""
+    """审核通过: on to joint review if the routing rules name departments, else to decision.
+    The reviewer may send the item on to the 编委 (the decision plan then ends there)."""
     item = get_visible(session, who, item_id, lock=True)
     task, on_behalf = _intake(session, who, item, ctx)
     _expect(item, expected_version)
     if item.state is not S.UNDER_REVIEW:
         raise ItemConflict(N_("请先受理并开始审核"))
+    item.committee = item.committee or committee
     payload = payload_of(item)
     _close(task, TaskOutcome.PASSED, ctx, who.account_id, on_behalf, comment)
     stages = joint_route(session, item)

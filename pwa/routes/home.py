@@ -10,21 +10,14 @@ from flask import Blueprint
 
 from auth.access import current
 from auth.permissions import signed_in
-from auth.roles import Permission
 from pwa import clock
 from pwa.domain.items import inbox
 from pwa.domain.overview import overview
 from pwa.extensions import db
 from pwa.rendering import render_page
-from pwa.routes.items_support import participant
+from pwa.routes.items_support import ITEM_PERMISSIONS, participant
 
 blueprint = Blueprint("home", __name__)
-ITEM_PERMISSIONS = (
-    Permission.SUBMIT_ITEMS,
-    Permission.REVIEW_ITEMS,
-    Permission.DECIDE_ITEMS,
-    Permission.JOINT_REVIEW,
-)
 
 
 @blueprint.get("/")

@@ -79,7 +79,7 @@ def sign_out(page: Page, base: str) -> None:
 def open_from_todo(page: Page, item_id: int, item_type: str = "用编申请") -> None:
     """From the bottom bar: 待办 → 待我审批 → the item."""
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="待办").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("待办事项")
+    expect(page.get_by_role("heading", level=1)).to_have_text("事项 · 待我审批")
     tab = page.get_by_role("navigation", name="事项分类").get_by_role(
         "link", name=re.compile("待我审批")
     )

@@ -226,3 +226,30 @@ def test_the_reviewer_can_send_an_item_to_the_committee(world):
         signed_with="totp",
     )
     assert outcome.next_stage is service.TaskStage.DECIDE_DIRECTOR
+
+
+def test_the_applicant_is_told_about_items_returned_for_correction(world):
+    item = world.run(
+        service.create,
+        world.who("clerk"),
+        _quota_use(world),
+        idempotency_key=new_key(),
+        submit=True,
+    )
+    staff = world.who("staff")
+    item = world.run(service.accept, staff, item.id, expected_version=item.version)
+    world.run(
+        service.return_for_correction,
+        staff,
+        item.id,
+        comment="请补充岗位说明",
+        expected_version=item.version,
+    )
+    clerk = client_for(world, "clerk")
+    home = clerk.get("/").get_data(as_text=True)
+    assert "待补正" in home
+    mine = clerk.get("/items?box=mine").get_data(as_text=True)
+    assert "1 项待补正" in mine  # the badge on 我发起的
+    todo = clerk.get("/items?box=todo").get_data(as_text=True)
+    assert "被退回补正" in todo  # and a pointer from the other tabs
+    assert "待补正" not in client_for(world, "staff").get("/items").get_data(as_text=True)

@@ -238,6 +238,7 @@ class Badges:
     todo: int
     overdue: int
     agenda: int
+    returned: int = 0  # my own items sent back for 补正: the applicant's to-do
 
 
 def badges(session: Session, who: Participant, today: date) -> Badges:
@@ -251,6 +252,11 @@ def badges(session: Session, who: Participant, today: date) -> Badges:
         todo=count(todo),
         overdue=count(_filtered(todo, Filters(due=Due.OVERDUE), today, task_due=True)),
         agenda=count(_box_query(session, who, Box.AGENDA, today)),
+        returned=count(
+            select(Item.id).where(
+                Item.requester_id == who.account_id, Item.state == ItemState.RETURNED
+            )
+        ),
     )
 
 

@@ -278,9 +278,10 @@ def _attachments(session: Session, item: Item, who: service.Participant) -> list
     may_download = (
         item.requester_id == who.account_id or who.is_office
     ) and "declare.download_attachment" in current_app.view_functions
+    # A file's name can say whose papers it holds: only those who may open it see it.
     return [
         {
-            "filename": a.filename,
+            "filename": a.filename if may_download else None,
             "size": a.size,
             "uploaded_at": when(a.uploaded_at),
             "url": url_for("declare.download_attachment", item_id=item.id, attachment_id=a.id)

@@ -253,3 +253,32 @@ def test_the_applicant_is_told_about_items_returned_for_correction(world):
     todo = clerk.get("/items?box=todo").get_data(as_text=True)
     assert "被退回补正" in todo  # and a pointer from the other tabs
     assert "待补正" not in client_for(world, "staff").get("/items").get_data(as_text=True)
+
+
+def test_joint_reviewers_do_not_see_attachment_names(world):
+    item = world.run(
+        service.create,
+        world.who("clerk"),
+        _quota_use(world),
+        idempotency_key=new_key(),
+        submit=False,
+    )
+    world.run(
+        service.attach,
+        world.who("clerk"),
+        item.id,
+        filename="张三人事档案.pdf",
+        content_type="application/pdf",
+        size=1024,
+        sha256="0" * 64,
+    )
+    item = world.read(lambda s: s.get(service.Item, item.id))
+    item = world.run(service.submit, world.who("clerk"), item.id, expected_version=item.version)
+    staff = world.who("staff")
+    item = world.run(service.accept, staff, item.id, expected_version=item.version)
+    item = world.run(service.begin_review, staff, item.id, expected_version=item.version)
+    world.run(service.forward, staff, item.id, comment="", expected_version=item.version)
+    reviewer = client_for(world, "czj").get(f"/items/{item.id}").get_data(as_text=True)
+    assert "张三人事档案" not in reviewer and "仅申报人和编办可查看" in reviewer
+    office = client_for(world, "leader").get(f"/items/{item.id}").get_data(as_text=True)
+    assert "张三人事档案" in office

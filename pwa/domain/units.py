@@ -9,10 +9,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from auth.scope import Scope
+from pwa.db import core
 from pwa.domain.quota import (
     QuotaPosition,
     QuotaSummary,
@@ -189,27 +190,27 @@ class UnitSummary:
     matched: str = ""
 
 
+_SUMMARY_ROWS = (
+    select(
+        Unit.id,
+        Unit.full_name,
+        Unit.short_name,
+        Unit.kind,
+        Unit.rank,
+        Region.short_name.label("region_name"),
+    )
+    .join(Region, Region.id == Unit.region_id)
+    .where(Unit.id.in_(bindparam("unit_ids", expanding=True)))
+)
+
+
 def summaries(
     session: Session, unit_ids: list[int], today: date, matched: dict[int, str] | None = None
 ) -> list[UnitSummary]:
     """Kind, rank, region and quota badge for ``unit_ids``, in the order given."""
     if not unit_ids:
         return []
-    rows = {
-        r.id: r
-        for r in session.execute(
-            select(
-                Unit.id,
-                Unit.full_name,
-                Unit.short_name,
-                Unit.kind,
-                Unit.rank,
-                Region.short_name.label("region_name"),
-            )
-            .join(Region, Region.id == Unit.region_id)
-            .where(Unit.id.in_(unit_ids))
-        )
-    }
+    rows = {r.id: r for r in core(session).execute(_SUMMARY_ROWS, {"unit_ids": list(unit_ids)})}
     positions = positions_for_units(session, unit_ids, today)
     matched = matched or {}
     return [

@@ -283,6 +283,8 @@ def _awaiting_decision(live_app, demo_accounts) -> int:
             return result.id, result.version, result.state.value
 
     with live_app.test_request_context():
+        # No request hooks run here: give the audit actor the identity load_identity would.
+        live_app.preprocess_request()
         clerk = who("clerk")
         payload = p.QuotaUse(
             QuotaKind.ADMINISTRATIVE,

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask, Response, current_app, g, redirect, request, session, url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from auth import passwords
-from auth.models import Account, RoleIpAllowlist
+from auth.models import Account, AccountRole, RoleIpAllowlist
 from auth.network import allowed, client_ip
 from auth.permissions import PRE_AUTH, PUBLIC, declared_access
-from auth.roles import Permission, Role, permissions_of
+from auth.roles import Permission, Role, RoleClass, permissions_of
 from auth.scope import NOTHING, Scope, scope_for
 from auth.sessions import Stage
 from pwa import clock
@@ -29,9 +30,31 @@ PASSWORD_CHANGE_ENDPOINTS = {
 }
 
 
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in account as a request sees it: plain values read afresh on every request
+    in one Core query (see ``load_principal``), never an ORM entity. Pages that change the
+    account load the entity themselves."""
+
+    id: int
+    username: str
+    display_name: str
+    role_class: RoleClass
+    region_id: int | None
+    unit_id: int | None
+    password_changed_at: datetime
+    must_change_password: bool
+    totp_confirmed_at: datetime | None
+    security_stamp: int
+    disabled_at: datetime | None
+    role_set: frozenset[Role]
+    # CIDRs per role, only for roles that have an allowlist at all.
+    allowlists: Mapping[Role, tuple[str, ...]]
+
+
 @dataclass
 class Identity:
-    account: Account | None = None
+    account: Principal | None = None
     roles: frozenset[Role] = frozenset()
     permissions: frozenset[Permission] = frozenset()
     _scope: Scope | None = field(default=None, repr=False)
@@ -64,12 +87,59 @@ def _load_account(account_id: int) -> Account | None:
     )
 
 
+_account, _role, _allow = Account.__table__, AccountRole.__table__, RoleIpAllowlist.__table__
+# Built once: the account, its roles and their IP allowlists in one statement, one row per
+# (role, cidr). Runs on every request, so it skips the ORM and statement construction.
+_PRINCIPAL = (
+    select(
+        _account.c.id,
+        _account.c.username,
+        _account.c.display_name,
+        _account.c.role_class,
+        _account.c.region_id,
+        _account.c.unit_id,
+        _account.c.password_changed_at,
+        _account.c.must_change_password,
+        _account.c.totp_confirmed_at,
+        _account.c.security_stamp,
+        _account.c.disabled_at,
+        _role.c.role,
+        _allow.c.cidr,
+    )
+    .select_from(
+        _account.outerjoin(_role, _role.c.account_id == _account.c.id).outerjoin(
+            _allow, _allow.c.role == _role.c.role
+        )
+    )
+    .where(_account.c.id == bindparam("account_id"))
+)
+
+
+def load_principal(account_id: int) -> Principal | None:
+    rows = db.connection.execute(_PRINCIPAL, {"account_id": account_id}).all()
+    if not rows:
+        return None
+    roles: set[Role] = set()
+    allowlists: dict[Role, list[str]] = {}
+    for row in rows:
+        if row.role is not None:
+            roles.add(row.role)
+            if row.cidr is not None:
+                allowlists.setdefault(row.role, []).append(row.cidr)
+    first = rows[0]
+    return Principal(
+        *first[:11],
+        role_set=frozenset(roles),
+        allowlists={role: tuple(cidrs) for role, cidrs in allowlists.items()},
+    )
+
+
 def load_identity() -> None:
     g.identity = Identity()
     stage = getattr(session, "stage", Stage.ANONYMOUS)
     account_id = getattr(session, "account_id", None)
     if stage is Stage.FULL and account_id is not None:
-        account = _load_account(account_id)
+        account = load_principal(account_id)
         if account is None or account.disabled_at is not None:
             session.end()
             raise SessionEnded()
@@ -90,19 +160,9 @@ def pending_account() -> Account | None:
     return None
 
 
-def _allowlist_for(roles: frozenset[Role]) -> dict[Role, list[str]]:
-    rows = db.session.execute(
-        select(RoleIpAllowlist.role, RoleIpAllowlist.cidr).where(RoleIpAllowlist.role.in_(roles))
-    ).all()
-    by_role: dict[Role, list[str]] = {}
-    for role, cidr in rows:
-        by_role.setdefault(role, []).append(cidr)
-    return by_role
-
-
-def ip_permitted(roles: frozenset[Role], address: str) -> bool:
+def ip_permitted(account: Principal, address: str) -> bool:
     """Every role that has an allowlist must allow the address."""
-    return all(allowed(address, cidrs) for cidrs in _allowlist_for(roles).values())
+    return all(allowed(address, list(cidrs)) for cidrs in account.allowlists.values())
 
 
 def enforce_access() -> Response | None:
@@ -122,9 +182,9 @@ def enforce_access() -> Response | None:
     identity = current()
     if identity.account is None:
         return _to_login()
-    if not ip_permitted(identity.roles, client_ip()):
-        raise Forbidden()
     account = identity.account
+    if not ip_permitted(account, client_ip()):
+        raise Forbidden()
     max_age: timedelta = current_app.config["PASSWORD_MAX_AGE"]
     if endpoint not in PASSWORD_CHANGE_ENDPOINTS and (
         account.must_change_password

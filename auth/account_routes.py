@@ -87,7 +87,10 @@ def change_password() -> str | Response:
     form = PasswordChangeForm()
     error = None
     if form.validate_on_submit():
-        if not passwords.verify_password(account.password_hash, form.current.data):
+        stored_hash = db.session.scalar(
+            select(Account.password_hash).where(Account.id == account.id)
+        )
+        if not passwords.verify_password(stored_hash, form.current.data):
             form.current.errors.append(_("当前密码不正确"))
         elif form.new.data != form.repeat.data:
             form.repeat.errors.append(_("两次输入的新密码不一致"))

@@ -70,6 +70,15 @@ def _region_children(session: Session) -> dict[int | None, list[int]]:
     return children
 
 
+def region_parents(session: Session) -> dict[int, int | None]:
+    """Child → parent of every region, from the same cached tree."""
+    return {
+        child: parent
+        for parent, children in _region_children(session).items()
+        for child in children
+    }
+
+
 def forget_region_tree() -> None:
     """Drop the cached tree (after regions were replaced wholesale: reseeding, tests)."""
     _tree_cache.clear()

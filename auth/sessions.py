@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from auth.models import WebSession
@@ -39,7 +39,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def expiry(row: WebSession, policy: SessionPolicy) -> datetime:
+def expiry(row: WebSession | Row, policy: SessionPolicy) -> datetime:
     """The moment the session stops being valid, whichever limit comes first."""
     if row.stage == Stage.ANONYMOUS:
         return row.created_at + policy.anonymous
@@ -48,12 +48,19 @@ def expiry(row: WebSession, policy: SessionPolicy) -> datetime:
     return min(row.expires_at, row.last_seen_at + policy.idle)
 
 
+# Read on every request: built once, run as Core (a plain row, not a tracked entity).
+_BY_HASH = select(*WebSession.__table__.c).where(
+    WebSession.__table__.c.id_hash == bindparam("id_hash")
+)
+
+
 def lookup(
-    session: Session, token: str | None, now: datetime, policy: SessionPolicy
-) -> tuple[Lookup, WebSession | None]:
+    connection: Connection, token: str | None, now: datetime, policy: SessionPolicy
+) -> tuple[Lookup, Row | None]:
+    """The session row a cookie names (read-only: its columns as a Core row)."""
     if not token or len(token) > 128:
         return Lookup.UNKNOWN, None
-    row = session.get(WebSession, hash_token(token))
+    row = connection.execute(_BY_HASH, {"id_hash": hash_token(token)}).first()
     if row is None:
         return Lookup.UNKNOWN, None
     if row.revoked_at is not None or expiry(row, policy) <= now:

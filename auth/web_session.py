@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask, Request, Response, request
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import update
+from sqlalchemy import Row, update
 from werkzeug.datastructures import CallbackDict
 
 from auth import sessions
@@ -30,7 +30,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self,
         data: dict[str, Any] | None = None,
         *,
-        row: WebSession | None = None,
+        row: Row | None = None,
         ended_stage: str | None = None,
     ) -> None:
         def on_update(session: ServerSession) -> None:
@@ -80,12 +80,12 @@ class ServerSessionInterface(SessionInterface):
         token = request.cookies.get(cookie_name(app))
         if not token:
             return ServerSession()
-        with db.sessionmaker() as session:
-            status, row = sessions.lookup(session, token, clock.now(), policy_from(app))
-            if status is Lookup.OK and row is not None:
-                return ServerSession(json.loads(row.data or "{}"), row=row)
-            if status is Lookup.ENDED and row is not None:
-                return ServerSession(ended_stage=row.stage)
+        # On the request's own read connection: the identity query that follows shares it.
+        status, row = sessions.lookup(db.connection, token, clock.now(), policy_from(app))
+        if status is Lookup.OK and row is not None:
+            return ServerSession(json.loads(row.data or "{}"), row=row)
+        if status is Lookup.ENDED and row is not None:
+            return ServerSession(ended_stage=row.stage)
         return ServerSession()
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:

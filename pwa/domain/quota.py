@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from auth.scope import Scope
+from pwa.db import core
 from pwa.models import Funding, Occupancy, QuotaKind, QuotaLedgerEntry, QuotaReservation, Unit
 
 _KIND_ORDER = {kind: i for i, kind in enumerate(QuotaKind)}
@@ -153,31 +154,46 @@ Figures = tuple[
 ]
 
 
-def _figures_by_unit(
-    session: Session, units: Callable[[ColumnElement[int]], ColumnElement[bool]], today: date
-) -> dict[int, Figures]:
-    """The raw sources for every unit that ``units(unit_id_column)`` selects: three queries."""
-    e, o, r = QuotaLedgerEntry, Occupancy, QuotaReservation
-    per_unit: dict[int, Figures] = defaultdict(lambda: ([], [], []))
-    for unit_id, kind, funding, total in session.execute(
+def _figure_statements(
+    units: Callable[[ColumnElement[int]], ColumnElement[bool]],
+) -> tuple[Select, Select, Select]:
+    """Ledger sums, open occupancies and live reservations of the units that
+    ``units(unit_id_column)`` selects (parameter: ``today``)."""
+    e, o, r = QuotaLedgerEntry.__table__.c, Occupancy.__table__.c, QuotaReservation.__table__.c
+    return (
         select(e.unit_id, e.kind, e.funding, func.sum(e.delta))
         .where(units(e.unit_id))
-        .group_by(e.unit_id, e.kind, e.funding)
-    ):
-        per_unit[unit_id][0].append((kind, funding, int(total)))
-    for unit_id, kind, funding, count in session.execute(
+        .group_by(e.unit_id, e.kind, e.funding),
         select(o.unit_id, o.kind, o.funding, func.count())
         .where(units(o.unit_id), o.exit_date.is_(None))
-        .group_by(o.unit_id, o.kind, o.funding)
-    ):
-        per_unit[unit_id][1].append((kind, funding, int(count)))
-    for row in session.execute(
+        .group_by(o.unit_id, o.kind, o.funding),
         select(
             r.unit_id, r.kind, r.funding, r.granted, r.consumed, r.valid_until, r.cancelled_on
-        ).where(units(r.unit_id), r.valid_until >= today, r.consumed < r.granted)
+        ).where(units(r.unit_id), r.valid_until >= bindparam("today"), r.consumed < r.granted),
+    )
+
+
+# Built once: search results, browse lists and cards ask for a handful of units at a time,
+# and constructing these statements cost more than SQLite spends answering them.
+_FOR_UNIT_IDS = _figure_statements(lambda column: column.in_(bindparam("unit_ids", expanding=True)))
+
+
+def _figures_by_unit(
+    session: Session, statements: tuple[Select, Select, Select], params: dict
+) -> dict[int, Figures]:
+    """The raw sources per unit, from the three ``statements``."""
+    connection = core(session)
+    ledger, occupied, reserved = statements
+    per_unit: dict[int, Figures] = defaultdict(lambda: ([], [], []))
+    for unit_id, kind, funding, total in connection.execute(ledger, params):
+        per_unit[unit_id][0].append((kind, funding, int(total)))
+    for unit_id, kind, funding, count in connection.execute(occupied, params):
+        per_unit[unit_id][1].append((kind, funding, int(count)))
+    for unit_id, kind, funding, granted, consumed, valid_until, cancelled_on in connection.execute(
+        reserved, params
     ):
-        reservation = Reservation(row.granted, row.consumed, row.valid_until, row.cancelled_on)
-        per_unit[row.unit_id][2].append((row.kind, row.funding, reservation))
+        reservation = Reservation(granted, consumed, valid_until, cancelled_on)
+        per_unit[unit_id][2].append((kind, funding, reservation))
     return per_unit
 
 
@@ -187,7 +203,7 @@ def positions_for_units(
     """Positions for many units with three grouped queries, whatever the number of units."""
     if not unit_ids:
         return {}
-    figures = _figures_by_unit(session, lambda column: column.in_(unit_ids), today)
+    figures = _figures_by_unit(session, _FOR_UNIT_IDS, {"unit_ids": list(unit_ids), "today": today})
     return {unit_id: compute_positions(*figures[unit_id], today) for unit_id in unit_ids}
 
 
@@ -198,7 +214,8 @@ def unit_positions(session: Session, unit_id: int, today: date) -> list[QuotaPos
 def totals_by_kind(session: Session, today: date, scope: Scope) -> dict[QuotaKind, QuotaSummary]:
     """Totals per kind over the units in ``scope``, each unit's accounts kept apart first."""
     in_scope = select(Unit.id).where(scope.unit_clause()).scalar_subquery()
-    figures = _figures_by_unit(session, lambda column: column.in_(in_scope), today)
+    statements = _figure_statements(lambda column: column.in_(in_scope))
+    figures = _figures_by_unit(session, statements, {"today": today})
     by_kind: dict[QuotaKind, list[QuotaPosition]] = defaultdict(list)
     for led, occ, res in figures.values():
         for position in compute_positions(led, occ, res, today):

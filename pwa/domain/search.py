@@ -39,8 +39,9 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from auth.scope import Scope
-from pwa.models import Region, Unit, UnitSearchName
+from auth.scope import Scope, region_parents
+from pwa.db import core
+from pwa.models import Unit, UnitSearchName
 
 from .search_index import (
     FTS_TABLE,
@@ -133,7 +134,7 @@ def search_units(session: Session, query: str, scope: Scope, *, limit: int = 20)
     found = _collect(session, tiers, where, limit)
     if not found:
         return []
-    units = {row.id: row for row in session.execute(_UNITS, {"ids": list(found)})}
+    units = {row.id: row for row in core(session).execute(_UNITS, {"ids": list(found)})}
     return [
         UnitHit(
             unit_id=unit_id,
@@ -231,7 +232,7 @@ def _scope_filter(session: Session, scope: Scope) -> _Filter:
         return _Filter()
     if scope.unit_id is not None:
         return _Filter(unit_id=scope.unit_id)
-    parents = dict(session.execute(_REGIONS).all())
+    parents = region_parents(session)
     wanted = {region_id for region_id in scope.region_ids if region_id in parents}
     if not wanted:
         return _Filter(empty=True)
@@ -240,9 +241,6 @@ def _scope_filter(session: Session, scope: Scope) -> _Filter:
     # The subtree roots of the scope: "g<root>" is on every name below that root.
     roots = sorted(r for r in wanted if parents[r] not in wanted)
     return _Filter(region_ids=tuple(sorted(wanted)), tokens=tuple(f"g{r}" for r in roots))
-
-
-_REGIONS = select(Region.id, Region.parent_id)
 
 
 # --- execution ------------------------------------------------------------------------------
@@ -306,7 +304,8 @@ def _statement(dialect: str, shape: str, scope: str) -> Select:
 
 def _collect(session: Session, tiers: list[_Tier], where: _Filter, limit: int) -> dict:
     """unit id → (tier, row) of its best match, in rank order, at most ``limit`` units."""
-    dialect = session.get_bind().dialect.name
+    connection = core(session)
+    dialect = connection.dialect.name
     found: dict[int, tuple[str, object]] = {}
     scope_params: dict = {}
     if where.unit_id is not None:
@@ -327,7 +326,7 @@ def _collect(session: Session, tiers: list[_Tier], where: _Filter, limit: int) -
         }
         after = tier.above
         while len(found) < limit:
-            rows = list(session.execute(statement, {**params, "after": after}))
+            rows = list(connection.execute(statement, {**params, "after": after}))
             if exhaustive:
                 rows.sort(key=lambda row: (row.match_kind != "short", row.id))
             for row in rows:

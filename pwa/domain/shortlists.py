@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from auth.scope import Scope
+from pwa.db import core
 from pwa.models import Unit, UnitPin, UnitVisit
 
 RECENT_LIMIT = 8
@@ -40,40 +42,57 @@ class CardState:
         return self.last_visit is None or now - self.last_visit >= VISIT_RESOLUTION
 
 
-def card_state(session: Session, account_id: int, unit_id: int) -> CardState:
-    pinned = (
-        select(UnitPin.unit_id)
-        .where(UnitPin.account_id == account_id, UnitPin.unit_id == unit_id)
-        .exists()
+_visits = UnitVisit.__table__.c
+# Built once: the card reads these on every view (and writes now and then).
+_CARD_STATE = select(
+    select(UnitPin.unit_id)
+    .where(UnitPin.account_id == bindparam("account_id"), UnitPin.unit_id == bindparam("unit_id"))
+    .exists(),
+    select(_visits.visited_at)
+    .where(_visits.account_id == bindparam("account_id"), _visits.unit_id == bindparam("unit_id"))
+    .scalar_subquery(),
+)
+
+
+def _visit_upsert(dialect: type[sqlite.Insert] | type[postgresql.Insert]):
+    insert = dialect(UnitVisit.__table__)
+    return insert.on_conflict_do_update(
+        index_elements=[_visits.account_id, _visits.unit_id],
+        set_={"visited_at": insert.excluded.visited_at},
     )
-    last = (
-        select(UnitVisit.visited_at)
-        .where(UnitVisit.account_id == account_id, UnitVisit.unit_id == unit_id)
+
+
+_RECORD_VISIT = {
+    "sqlite": _visit_upsert(sqlite.Insert),
+    "postgresql": _visit_upsert(postgresql.Insert),
+}
+# Keep the list short: forget visits beyond the most recent few dozen.
+_FORGET_OLD_VISITS = delete(UnitVisit.__table__).where(
+    _visits.account_id == bindparam("account_id"),
+    _visits.unit_id.in_(
+        select(_visits.unit_id)
+        .where(_visits.account_id == bindparam("account_id"))
+        .order_by(_visits.visited_at.desc())
+        .offset(RECENT_LIMIT * 4)
         .scalar_subquery()
-    )
-    row = session.execute(select(pinned, last)).one()
+    ),
+)
+
+
+def card_state(session: Session, account_id: int, unit_id: int) -> CardState:
+    row = core(session).execute(_CARD_STATE, {"account_id": account_id, "unit_id": unit_id}).one()
     return CardState(bool(row[0]), row[1])
 
 
 def record_visit(session: Session, account_id: int, unit_id: int, now: datetime) -> None:
-    visit = session.get(UnitVisit, (account_id, unit_id))
-    if visit is None:
-        session.add(UnitVisit(account_id=account_id, unit_id=unit_id, visited_at=now))
-    else:
-        visit.visited_at = now
-    session.flush()
-    # Keep the list short: forget visits beyond the most recent few dozen.
-    stale = (
-        select(UnitVisit.unit_id)
-        .where(UnitVisit.account_id == account_id)
-        .order_by(UnitVisit.visited_at.desc())
-        .offset(RECENT_LIMIT * 4)
+    """One upsert and one trim, as prebuilt statements: a card view that writes holds the
+    write lock for as short a time as possible."""
+    connection = core(session)
+    connection.execute(
+        _RECORD_VISIT[connection.dialect.name],
+        {"account_id": account_id, "unit_id": unit_id, "visited_at": now},
     )
-    session.execute(
-        delete(UnitVisit).where(
-            UnitVisit.account_id == account_id, UnitVisit.unit_id.in_(stale.scalar_subquery())
-        )
-    )
+    connection.execute(_FORGET_OLD_VISITS, {"account_id": account_id})
 
 
 def recent_units(session: Session, account_id: int, scope: Scope) -> list[ListedUnit]:

@@ -55,8 +55,9 @@ def test_layout_holds_at_360_px_and_on_a_tablet(browser, live_server, demo_accou
         )
         page = context.new_page()
         sign_in(page, live_server, demo_accounts[who])
-        assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth"), width
+        # Measure the page once it is there (evaluating mid-navigation finds no document).
         expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth"), width
         context.close()
 
 

@@ -26,6 +26,7 @@ from pwa.models import (
 )
 from pwa.models.item import Item
 
+from .context import Participant
 from .payloads import (
     LeadershipPosts,
     QuotaAdjust,
@@ -36,7 +37,6 @@ from .payloads import (
     load,
 )
 from .routing import NON_DELEGABLE_STAGES, NON_DELEGABLE_TYPES
-from .service import Participant
 
 PAGE_SIZE = 30
 
@@ -271,7 +271,7 @@ def unit_items(session: Session, who: Participant, unit_id: int, limit: int = 50
     """Open items of one unit that ``who`` may see (the unit card's 在办事项)."""
     from pwa.domain import workflow
 
-    from .service import can_see
+    from .reading import can_see
 
     closed = [s.value for s in workflow.TERMINAL | {ItemState.DRAFT}]
     items = session.scalars(

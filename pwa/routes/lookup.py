@@ -98,6 +98,9 @@ def show_unit(unit_id: int) -> Response:
     html = render_page(
         "lookup/unit.html",
         card=card,
+        # Passed in rather than {% set %} in the template: with a block variable in scope,
+        # Jinja derives a new context for every _() call of the block.
+        unit=card.unit,
         leadership=leadership_totals(card.leadership),
         pinned=state.pinned,
         cacheable_card=True,

@@ -1,10 +1,12 @@
 """Engines and sessions: SQLite tuned for durability, PostgreSQL as is; no Flask imports.
 
 SQLite runs in WAL mode with ``synchronous=FULL`` (an acknowledged commit survives power
-loss), foreign keys on and a busy timeout. pysqlite's own transaction handling is switched
-off so that we emit ``BEGIN`` ourselves: writers ask for ``BEGIN IMMEDIATE`` (see
-``write_session``), which takes the write lock up front instead of failing with
-SQLITE_BUSY when a read transaction later tries to write.
+loss), foreign keys on and a busy timeout. A write of mere convenience data may ask for
+``durable=False``: ``synchronous=NORMAL`` for that transaction only (no fsync at commit, so
+the last such commits may be lost on power loss, never corrupted). pysqlite's own
+transaction handling is switched off so that we emit ``BEGIN`` ourselves: writers ask for
+``BEGIN IMMEDIATE`` (see ``write_session``), which takes the write lock up front instead of
+failing with SQLITE_BUSY when a read transaction later tries to write.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 IMMEDIATE = "sqlite_begin_immediate"
+RELAXED = "relaxed_durability"
 
 
 class DatabaseURLError(ValueError):
@@ -101,7 +104,15 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get(IMMEDIATE, False)
+        options = connection.get_execution_options()
+        # Set per transaction, not per checkout: whatever the previous transaction on this
+        # pooled connection asked for, every transaction that does not relax it is FULL.
+        synchronous = "NORMAL" if options.get(RELAXED, False) else "FULL"
+        info = connection.connection.info  # lives as long as the DBAPI connection
+        if info.get("synchronous", "FULL") != synchronous:
+            connection.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
+            info["synchronous"] = synchronous
+        immediate = options.get(IMMEDIATE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
@@ -119,15 +130,22 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def write_session(factory: sessionmaker[Session]) -> Iterator[Session]:
+def write_session(factory: sessionmaker[Session], *, durable: bool = True) -> Iterator[Session]:
     """A session whose transaction holds the write lock from its first statement.
 
     On SQLite this is ``BEGIN IMMEDIATE``; on PostgreSQL an ordinary transaction (row locks
     and conditional updates do the work there). Commits on success, rolls back on error.
+
+    ``durable=False`` is for convenience data only (never decisions, audit or accounts): its
+    commit returns before reaching the disk — ``synchronous=NORMAL`` on SQLite,
+    ``synchronous_commit = off`` on PostgreSQL — so a power loss may forget it, and
+    nothing else.
     """
     session = factory()
     try:
-        session.connection(execution_options={IMMEDIATE: True})
+        connection = session.connection(execution_options={IMMEDIATE: True, RELAXED: not durable})
+        if not durable and connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
         yield session
         session.commit()
     except BaseException:

@@ -47,9 +47,10 @@ class Database:
         return self.session.connection()
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A write transaction (BEGIN IMMEDIATE on SQLite) committed on success."""
-        with dbmod.write_session(self.sessionmaker) as session:
+    def write(self, *, durable: bool = True) -> Iterator[Session]:
+        """A write transaction (BEGIN IMMEDIATE on SQLite) committed on success; see
+        ``pwa.db.write_session`` for ``durable=False``."""
+        with dbmod.write_session(self.sessionmaker, durable=durable) as session:
             yield session
 
     @staticmethod

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from enum import Enum
+from weakref import WeakKeyDictionary
 
 from pwa.domain.quota import QuotaStatus
-from pwa.i18n import translate
+from pwa.i18n import request_translations
 from pwa.models import (
     Education,
     EntryMode,
@@ -148,6 +149,17 @@ _PAIRS: tuple[tuple[Enum, str], ...] = (
 LABELS: dict[tuple[type, Enum], str] = {(type(k), k): v for k, v in _PAIRS}
 
 
+# Every label translated at once per catalogue (one per locale, kept by Flask-Babel): pages
+# show dozens of labels, and a dictionary look-up is all each of them then costs.
+_TRANSLATED: WeakKeyDictionary[object, dict[tuple[type, Enum], str]] = WeakKeyDictionary()
+
+
 def label(value: Enum) -> str:
     """The user-facing name of a vocabulary member; a missing label is a bug, not a blank."""
-    return translate(LABELS[(type(value), value)])
+    translations = request_translations()
+    labels = _TRANSLATED.get(translations)
+    if labels is None:
+        labels = _TRANSLATED[translations] = {
+            key: translations.ugettext(msgid) for key, msgid in LABELS.items()
+        }
+    return labels[(type(value), value)]

@@ -1,4 +1,4 @@
-"""Template globals: fingerprinted asset URLs, navigation, labels, number formats."""
+"""Template globals: fingerprinted asset URLs, navigation, components, labels, number formats."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from pathlib import Path
 from flask import Flask, current_app, g, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from auth.permissions import declared_access
 from auth.roles import Permission
+from pwa.components import COMPONENTS
 from pwa.i18n import html_lang
 from pwa.labels import label
 from pwa.models import RegionLevel
@@ -25,6 +27,7 @@ NAVIGATION = (
     ("inspections.list_inspections", _l("核查"), "check"),
     ("account.show_account", _l("我的"), "user"),
 )
+_NAVIGATION_CACHE_SIZE = 1024  # (locale, root, page, permissions): a bound, never reached
 
 
 @cache
@@ -35,11 +38,12 @@ def _fingerprint(static_folder: str, filename: str) -> str:
 
 def asset_url(filename: str) -> str:
     """A static URL that changes whenever the file does, so it can be cached for a year."""
-    cache = g.setdefault("_asset_urls", {})
-    if filename not in cache:
+    urls = current_app.extensions.setdefault("pwa.asset_urls", {})
+    key = (request.script_root, filename)
+    if key not in urls:
         version = _fingerprint(current_app.static_folder or "", filename)
-        cache[filename] = url_for("static", filename=filename, v=version)
-    return cache[filename]
+        urls[key] = url_for("static", filename=filename, v=version)
+    return urls[key]
 
 
 def _may_open(view: object, permissions: frozenset[Permission]) -> bool:
@@ -51,17 +55,27 @@ def _may_open(view: object, permissions: frozenset[Permission]) -> bool:
     return access is not None
 
 
-def navigation() -> list[dict[str, object]]:
-    """The bottom bar: only the places this person may open (admins get no 查询 or 待办)."""
-    views = current_app.view_functions
-    endpoint = request.endpoint
+def navigation() -> Markup:
+    """The bottom bar: only the places this person may open (admins get no 查询 or 待办).
+
+    It depends on nothing but the locale, the permissions and the current page, so each
+    combination is rendered once per app and reused."""
     identity = g.get("identity")
     permissions = identity.permissions if identity is not None else frozenset()
-    return [
-        {"url": url_for(name), "label": text, "icon": icon, "current": endpoint == name}
-        for name, text, icon in NAVIGATION
-        if name in views and _may_open(views[name], permissions)
-    ]
+    key = (str(get_locale()), request.script_root, request.endpoint, permissions)
+    rendered = current_app.extensions.setdefault("pwa.navigation", {})
+    if key not in rendered:
+        if len(rendered) >= _NAVIGATION_CACHE_SIZE:
+            rendered.clear()
+        views = current_app.view_functions
+        items = [
+            {"url": url_for(name), "label": text, "icon": icon, "current": request.endpoint == name}
+            for name, text, icon in NAVIGATION
+            if name in views and _may_open(views[name], permissions)
+        ]
+        bar = current_app.jinja_env.get_template("_navigation.html").module.navigation_bar
+        rendered[key] = bar(items) if items else Markup()
+    return rendered[key]
 
 
 def unit_url(unit_id: int) -> str:
@@ -81,6 +95,7 @@ def init_app(app: Flask) -> None:
         unit_url=unit_url,
         navigation=navigation,
         RegionLevel=RegionLevel,
+        **COMPONENTS,
         Permission=Permission,
         html_lang=lambda: html_lang(str(get_locale())),
     )

@@ -290,6 +290,33 @@ def test_sqlite_is_configured_for_durability(sqlite_url):
     engine.dispose()
 
 
+def test_only_writes_that_ask_skip_the_fsync(sqlite_url):
+    """``durable=False`` relaxes its own transaction; the next one on the same pooled
+    connection is FULL again."""
+    engine = create_engine_for(sqlite_url, pool_size=1, max_overflow=0)
+    factory = make_sessionmaker(engine)
+    synchronous = text("PRAGMA synchronous")
+    with write_session(factory, durable=False) as session:
+        assert session.execute(synchronous).scalar() == 1  # NORMAL
+    with write_session(factory) as session:
+        assert session.execute(synchronous).scalar() == 2  # FULL
+    with factory() as session:
+        assert session.execute(synchronous).scalar() == 2
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_relaxes_only_the_transaction_that_asks(postgres_url):
+    engine = create_engine_for(postgres_url)
+    factory = make_sessionmaker(engine)
+    setting = text("SHOW synchronous_commit")
+    with write_session(factory, durable=False) as session:
+        assert session.execute(setting).scalar() == "off"
+    with write_session(factory) as session:
+        assert session.execute(setting).scalar() == "on"
+    engine.dispose()
+
+
 def test_sqlite_writers_take_the_write_lock_at_begin(sqlite_url):
     """BEGIN IMMEDIATE: a second writer waits for the first instead of failing mid-way."""
     engine = create_engine_for(sqlite_url)

@@ -8,6 +8,10 @@ from auth.i18n import N_, UserFacingError
 from . import checks as item_checks
 
 
+class EffectRefused(UserFacingError):
+    """The approval would break an invariant as the data stands now; nothing was written."""
+
+
 class ItemError(UserFacingError):
     status = 400
 

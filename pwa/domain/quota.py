@@ -211,6 +211,16 @@ def unit_positions(session: Session, unit_id: int, today: date) -> list[QuotaPos
     return positions_for_units(session, [unit_id], today)[unit_id]
 
 
+def position_of(
+    session: Session, unit_id: int, kind: QuotaKind, funding: Funding, today: date
+) -> QuotaPosition:
+    """One (kind, funding) account of a unit; all zeros when the unit has none."""
+    for position in unit_positions(session, unit_id, today):
+        if position.kind == kind and position.funding == funding:
+            return position
+    return QuotaPosition(kind, funding, 0, 0, 0)
+
+
 def totals_by_kind(session: Session, today: date, scope: Scope) -> dict[QuotaKind, QuotaSummary]:
     """Totals per kind over the units in ``scope``, each unit's accounts kept apart first."""
     in_scope = select(Unit.id).where(scope.unit_clause()).scalar_subquery()

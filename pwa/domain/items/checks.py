@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from auth.i18n import N_
 from pwa.domain import quota
+from pwa.domain.quota import position_of
 from pwa.domain.units import leadership_lines
 from pwa.models import (
     ItemType,
@@ -40,15 +41,6 @@ class Check:
     msgid: str
     params: dict[str, Any] = field(default_factory=dict)
     blocking: bool = True
-
-
-def position_of(
-    session: Session, unit_id: int, kind: str, funding: str, today: date
-) -> quota.QuotaPosition:
-    for position in quota.unit_positions(session, unit_id, today):
-        if position.kind == kind and position.funding == funding:
-            return position
-    return quota.QuotaPosition(kind, funding, 0, 0, 0)  # type: ignore[arg-type]
 
 
 def _unit_over_in_kind(session: Session, unit_id: int, kind: str, today: date) -> int:

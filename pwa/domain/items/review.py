@@ -41,37 +41,39 @@ def _intake(session: Session, who: Participant, item: Item, ctx: Context):
     return found
 
 
+def _take_up(
+    session: Session,
+    who: Participant,
+    item_id: int,
+    action: Action,
+    expected_version: int,
+    ctx: Context,
+) -> Item:
+    """受理 or 开始审核: the reviewer moves the item on and the intake step becomes theirs."""
+    item = get_visible(session, who, item_id, lock=True)
+    task, on_behalf = _intake(session, who, item, ctx)
+    expect_version(item, expected_version)
+    if not workflow.can(item.state, action):
+        raise ItemConflict(N_("此环节已办理，请刷新查看最新状态"))
+    before = advance(item, action, ctx)
+    task.assignee_id = who.account_id
+    record_event(
+        session, item, who.account_id, action.value, ctx, before=before, on_behalf_of=on_behalf
+    )
+    return item
+
+
 def accept(
     session: Session, who: Participant, item_id: int, *, expected_version: int, ctx: Context
 ) -> Item:
     """受理: the application is complete; the reviewer takes it on."""
-    item = get_visible(session, who, item_id, lock=True)
-    task, on_behalf = _intake(session, who, item, ctx)
-    expect_version(item, expected_version)
-    if not workflow.can(item.state, Action.ACCEPT):
-        raise ItemConflict(N_("此环节已办理，请刷新查看最新状态"))
-    before = advance(item, Action.ACCEPT, ctx)
-    task.assignee_id = who.account_id
-    record_event(
-        session, item, who.account_id, "accept", ctx, before=before, on_behalf_of=on_behalf
-    )
-    return item
+    return _take_up(session, who, item_id, Action.ACCEPT, expected_version, ctx)
 
 
 def begin_review(
     session: Session, who: Participant, item_id: int, *, expected_version: int, ctx: Context
 ) -> Item:
-    item = get_visible(session, who, item_id, lock=True)
-    task, on_behalf = _intake(session, who, item, ctx)
-    expect_version(item, expected_version)
-    if not workflow.can(item.state, Action.BEGIN_REVIEW):
-        raise ItemConflict(N_("此环节已办理，请刷新查看最新状态"))
-    before = advance(item, Action.BEGIN_REVIEW, ctx)
-    task.assignee_id = who.account_id
-    record_event(
-        session, item, who.account_id, "begin_review", ctx, before=before, on_behalf_of=on_behalf
-    )
-    return item
+    return _take_up(session, who, item_id, Action.BEGIN_REVIEW, expected_version, ctx)
 
 
 def forward(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from auth.i18n import N_
 from pwa.domain import quota
+from pwa.domain.quota import position_of
 from pwa.domain.search_index import reindex_units
 from pwa.models import (
     LeadershipAppointment,
@@ -26,15 +27,6 @@ from pwa.seed.codes import REGISTRAR_INSTITUTION, REGISTRAR_ORGAN, make_credit_c
 
 from . import payloads as p
 from .errors import EffectRefused
-
-
-def position_of(
-    session: Session, unit_id: int, kind: str, funding: str, today: date
-) -> quota.QuotaPosition:
-    for position in quota.unit_positions(session, unit_id, today):
-        if position.kind == kind and position.funding == funding:
-            return position
-    return quota.QuotaPosition(kind, funding, 0, 0, 0)  # type: ignore[arg-type]
 
 
 def _ledger(

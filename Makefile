@@ -38,7 +38,9 @@ run: install
 	@echo "  编办移动办公 已启动：在浏览器（或手机）中打开 http://$(HOST):$(PORT)/"
 	@echo "  按 Ctrl+C 停止。"
 	@echo
-	@PWA_ENV=$${PWA_ENV:-development} $(BIN)/gunicorn --config gunicorn.conf.py \
+	@# The push worker drains the notification outbox beside the web server; both stop together.
+	@$(FLASK) push-worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+		PWA_ENV=$${PWA_ENV:-development} $(BIN)/gunicorn --config gunicorn.conf.py \
 		--workers $(WORKERS) --bind $(HOST):$(PORT) \
 		--access-logfile - --log-level warning 'pwa:create_app()'
 

@@ -17,7 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from auth import accounts, passwords, recovery, sessions
+from auth import accounts, passwords, recovery, security_events, sessions
 from auth.access import current
 from auth.forms import EndSessionForm, PasswordChangeForm
 from auth.i18n import UserFacingError
@@ -26,6 +26,7 @@ from auth.permissions import signed_in
 from auth.stepup_web import new_challenge, require_fresh_totp
 from auth.web import recovery_pepper, session_policy, translate
 from pwa import clock
+from pwa.domain.push import subscriptions as push_subscriptions
 from pwa.extensions import db
 from pwa.models import Region, Unit
 
@@ -54,6 +55,8 @@ def show_account() -> str:
         this_session=session.id_hash,
         recovery_left=recovery.remaining(db.session, account.id),
         end_form=EndSessionForm(),
+        notices=security_events.recent(db.session, account.id),
+        push_devices=len(push_subscriptions.of_account(db.session, account.id)),
     )
 
 
@@ -76,6 +79,7 @@ def end_session() -> Response:
         return redirect(url_for("auth.login_password"))
     with db.write() as s:
         sessions.revoke(s, target, clock.now())
+        push_subscriptions.remove_for_session(s, target)
     flash(_("已结束该设备上的会话"), "success")
     return redirect(url_for("account.show_account"))
 

@@ -14,6 +14,7 @@ from auth.i18n import N_, UserFacingError
 from auth.models import Account, AccountRole, RecoveryCode, StepUpChallenge
 from auth.roles import ADMIN_ROLE_OF_CLASS, BUSINESS_ROLES, Role, RoleClass
 from pwa.domain.crypto import FieldCipher
+from pwa.domain.push import subscriptions as push_subscriptions
 
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,31}$")
 TOTP_CONTEXT = "account.totp_secret"
@@ -155,11 +156,12 @@ def set_jurisdiction(
 
 
 def disable(session: Session, account: Account, *, by: Account, now: datetime) -> None:
-    """Disabling ends every session (and, once push exists, every subscription)."""
+    """Disabling ends every session and every push subscription."""
     if by.id == account.id:
         raise AccountError(N_("不能停用自己的账户"))
     account.disabled_at = now
     sessions.revoke_all(session, account.id, now)
+    push_subscriptions.remove_all(session, account.id)
 
 
 def enable(session: Session, account: Account, *, by: Account) -> None:
@@ -261,6 +263,7 @@ def reset_totp(session: Session, account: Account, *, by: Account, now: datetime
         StepUpChallenge.__table__.delete().where(StepUpChallenge.account_id == account.id)
     )
     sessions.revoke_all(session, account.id, now)
+    push_subscriptions.remove_all(session, account.id)  # the lost phone hears nothing more
 
 
 def accept_pledge(account: Account, now: datetime) -> None:

@@ -98,3 +98,14 @@ class AllowlistForm(FlaskForm):
         _l("网段（CIDR）"), validators=[DataRequired(_l("请输入网段，如 10.1.0.0/16"))]
     )
     note = StringField(_l("说明"), validators=[Length(max=128)])
+
+
+class NotificationPreferencesForm(FlaskForm):
+    """Which optional push categories to receive (checked = on) and quiet hours."""
+
+    task = BooleanField()
+    reminder = BooleanField()
+    deadline = BooleanField()
+    outcome = BooleanField()
+    quiet_start = StringField(_l("开始"), validators=[Length(max=5)])
+    quiet_end = StringField(_l("结束"), validators=[Length(max=5)])

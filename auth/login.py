@@ -13,7 +13,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from auth import accounts, passwords, recovery, throttle, totp
+from auth import accounts, passwords, recovery, security_events, throttle, totp
 from auth.models import Account
 from pwa.domain.crypto import FieldCipher
 
@@ -57,6 +57,8 @@ def check_password(
         return Result(Outcome.LOCKED, locked_until=lock)
     if not matches or account is None:
         until = throttle.record_failure(session, key, now, policy)
+        if until and account is not None:
+            security_events.locked(session, account, security_events.LOCKED_PASSWORD, now)
         return (
             Result(Outcome.LOCKED, locked_until=until) if until else Result(Outcome.BAD_CREDENTIALS)
         )
@@ -78,6 +80,7 @@ def _fail(
     until = throttle.record_failure(session, throttle.totp_key(account.id), now, policy)
     account.failed_totp = (account.failed_totp or 0) + 1
     if until:
+        security_events.locked(session, account, security_events.LOCKED_CODE, now)
         return Result(Outcome.LOCKED, account=account, locked_until=until)
     return Result(outcome, account=account)
 

@@ -183,3 +183,34 @@ class RoleIpAllowlist(Base):
     note: Mapped[str] = mapped_column(String(128), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class KnownDevice(Base):
+    """A browser an account has signed in from (by its user-agent string): a sign-in from a
+    new one tells the account's other devices."""
+
+    __tablename__ = "known_device"
+    __table_args__ = (UniqueConstraint("account_id", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of the user-agent string
+    label: Mapped[str] = mapped_column(String(128), default="")
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SecurityNotice(Base):
+    """A security event shown to one account on its page (and announced by push): a sign-in
+    from a new device, a lockout; for security administrators, other accounts' lockouts."""
+
+    __tablename__ = "security_notice"
+    __table_args__ = (Index("ix_security_notice_account_time", "account_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    device: Mapped[str] = mapped_column(String(128), default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    subject: Mapped[str] = mapped_column(String(64), default="")  # the locked account's username

@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from auth import accounts, login, messages, recovery, sessions, totp
+from auth import accounts, login, messages, recovery, security_events, sessions, totp
 from auth.access import current, pending_account
+from auth.devices import device_name
 from auth.forms import CodeForm, EmptyForm, LoginForm, PledgeForm, RecoveryForm
 from auth.models import Account
+from auth.network import client_ip
 from auth.permissions import pre_auth, public
 from auth.qr import qr_svg
 from auth.sessions import Stage
@@ -29,6 +31,16 @@ def _after_password(account) -> Response:
 
 def _signed_in(account, via_recovery_code: bool = False) -> Response:
     target = safe_next(session.pop("next", None)) or url_for("home.show_home")
+    user_agent = request.user_agent.string or ""
+    with db.write() as s:
+        security_events.signed_in(
+            s,
+            account.id,
+            user_agent=user_agent,
+            label=device_name(user_agent),
+            ip=client_ip(),
+            now=clock.now(),
+        )
     session["stamp"] = account.security_stamp
     session.rotate(Stage.FULL, account.id, via_recovery_code)
     return redirect(target)

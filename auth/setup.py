@@ -9,6 +9,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from auth import access, account_routes, admin_routes, routes
+from auth.devices import device_name
 from auth.labels import ROLE_LABELS
 from auth.network import parse_networks
 from auth.web_session import ServerSessionInterface
@@ -24,43 +25,6 @@ ACCOUNT_STATUS = {
 
 def local_datetime(moment: datetime | None) -> str:
     return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-def device_name(user_agent: str) -> str:
-    """A short, recognisable name for a session's device (no fingerprinting library)."""
-    ua = user_agent or ""
-    system = next(
-        (
-            name
-            for key, name in (
-                ("iPhone", "iPhone"),
-                ("iPad", "iPad"),
-                ("Android", "Android"),
-                ("HarmonyOS", "HarmonyOS"),
-                ("Windows", "Windows"),
-                ("Mac OS", "macOS"),
-                ("Linux", "Linux"),
-            )
-            if key in ua
-        ),
-        "",
-    )
-    browser = next(
-        (
-            name
-            for key, name in (
-                ("MicroMessenger", "微信"),
-                ("DingTalk", "钉钉"),
-                ("Edg/", "Edge"),
-                ("Chrome", "Chrome"),
-                ("Firefox", "Firefox"),
-                ("Safari", "Safari"),
-            )
-            if key in ua
-        ),
-        "",
-    )
-    return " · ".join(part for part in (system, browser) if part) or str(_l("未知设备"))
 
 
 def init_app(app: Flask) -> None:

@@ -22,6 +22,7 @@ from auth.network import client_ip
 from auth.sessions import Lookup, SessionPolicy, Stage
 from pwa import clock
 from pwa.db import write_session
+from pwa.domain.push import subscriptions as push_subscriptions
 from pwa.extensions import db
 
 
@@ -95,6 +96,8 @@ class ServerSessionInterface(SessionInterface):
             if session.id_hash:
                 with write_session(db.sessionmaker) as s:
                     sessions.revoke(s, session.id_hash, now)
+                    # Logging out on a device ends its notifications too.
+                    push_subscriptions.remove_for_session(s, session.id_hash)
             response.delete_cookie(
                 name,
                 path="/",
@@ -121,6 +124,8 @@ class ServerSessionInterface(SessionInterface):
                 )
                 if stage is Stage.FULL and account_id is not None:
                     sessions.enforce_limit(s, account_id, row.id_hash, now, policy)
+                if session.id_hash and account_id is not None:
+                    push_subscriptions.follow_rotation(s, session.id_hash, row.id_hash)
             self._set_cookie(app, response, name, token)
             return
         if session.id_hash is None:

@@ -169,11 +169,61 @@ def items_expire() -> None:
     click.echo(f"已过期的用编申请：{count} 项。")
 
 
+@click.command("push-worker")
+@click.option("--once", is_flag=True, help="只处理一轮后退出（供定时任务或排错使用）")
+@click.option("--poll", type=float, default=None, help="空闲时查看发件箱的间隔（秒）")
+@with_appcontext
+def push_worker(once: bool, poll: float | None) -> None:
+    """发送推送通知：持续处理发件箱，直到按 Ctrl+C 或收到 SIGTERM。"""
+    from pwa import push_runtime
+
+    ensure_current_schema()
+    app = current_app._get_current_object()
+    worker = push_runtime.make_worker(app)
+    interval = poll if poll is not None else app.config["PUSH_POLL_SECONDS"]
+    if not once:
+        click.echo(f"推送发送进程已启动（每 {interval:g} 秒查看一次发件箱）。")
+    push_runtime.serve(app, worker, poll_seconds=interval, once=once, report=click.echo)
+
+
+@click.group("push")
+def push_cli() -> None:
+    """推送通知：密钥与定时提醒。"""
+
+
+@push_cli.command("vapid-key")
+def push_vapid_key() -> None:
+    """生成一对新的 VAPID 密钥（用于生产环境的 PWA_VAPID_PRIVATE_KEY）。"""
+    from pwa.domain.push.sender import VapidKeys
+
+    private = VapidKeys.generate()
+    public = VapidKeys(private, "mailto:x@example.invalid").public_key
+    click.echo(f"PWA_VAPID_PRIVATE_KEY={private}")
+    click.echo(f"# 公钥（浏览器订阅时使用，由服务自动提供）：{public}")
+    click.echo("# 更换密钥后，所有设备需要重新开启通知。")
+
+
+@push_cli.command("deadlines")
+@with_appcontext
+def push_deadlines() -> None:
+    """提醒即将到期的待办（推送发送进程每 10 分钟自动执行一次）。"""
+    from pwa import push_runtime
+
+    ensure_current_schema()
+    app = current_app._get_current_object()
+    count = push_runtime.make_worker(app).queue_deadlines(
+        clock.now(), clock.today(), push_runtime.zone(app)
+    )
+    click.echo(f"已排队的到期提醒：{count} 条。")
+
+
 def init_app(app: Flask) -> None:
     from auth.cli import create_user, demo_accounts
 
     app.cli.add_command(db_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(items_cli)
+    app.cli.add_command(push_worker)
+    app.cli.add_command(push_cli)
     app.cli.add_command(create_user)
     app.cli.add_command(demo_accounts)

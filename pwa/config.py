@@ -11,6 +11,8 @@ from datetime import timedelta
 
 from auth.policies import SessionPolicy, ThrottlePolicy
 from pwa.domain.items.routing import WorkflowPolicy
+from pwa.domain.push.subscriptions import SubscriptionPolicy
+from pwa.domain.push.worker import WorkerPolicy
 
 
 class ConfigurationError(SystemExit):
@@ -63,6 +65,16 @@ class Config:
     # Proxies whose X-Forwarded-For we believe (CIDR list); nobody by default.
     TRUSTED_PROXIES: list[str] = []
 
+    # Web Push: the VAPID private key (base64url of the raw P-256 scalar) and a contact the
+    # push services may write to. Generated into the instance folder in development.
+    VAPID_PRIVATE_KEY: str | None = None
+    VAPID_SUBJECT: str | None = None
+    # ⚙ ≤ 5 subscriptions per account; https endpoints only.
+    PUSH_SUBSCRIPTION_POLICY = SubscriptionPolicy()
+    # ⚙ ≤ 10 pushes per account per hour, retries, back-off, deadline warning lead time.
+    PUSH_WORKER_POLICY = WorkerPolicy()
+    PUSH_POLL_SECONDS = 1.0  # how often the worker looks at the outbox
+
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("PWA_SECRET_KEY", self.SECRET_KEY)
         self.DATA_KEY = os.environ.get("PWA_DATA_KEY", self.DATA_KEY)
@@ -70,6 +82,8 @@ class Config:
         self.DATABASE_URL = os.environ.get("DATABASE_URL", self.DATABASE_URL)
         self.INSTANCE_PATH = os.environ.get("PWA_INSTANCE_PATH") or self.INSTANCE_PATH
         self.TRUSTED_PROXIES = _env_list("PWA_TRUSTED_PROXIES") or list(self.TRUSTED_PROXIES)
+        self.VAPID_PRIVATE_KEY = os.environ.get("PWA_VAPID_PRIVATE_KEY", self.VAPID_PRIVATE_KEY)
+        self.VAPID_SUBJECT = os.environ.get("PWA_VAPID_SUBJECT", self.VAPID_SUBJECT)
 
 
 class DevelopmentConfig(Config):
@@ -79,6 +93,7 @@ class DevelopmentConfig(Config):
     FORCE_HTTPS = False
     SESSION_COOKIE_SECURE = False
     WTF_CSRF_SSL_STRICT = False
+    VAPID_SUBJECT = "mailto:bianban-dev@example.invalid"
 
 
 class TestConfig(DevelopmentConfig):
@@ -89,6 +104,9 @@ class TestConfig(DevelopmentConfig):
     SECRET_KEY = "test-secret-key-not-for-production-0123456789"  # noqa: S105 - public on purpose
     DATA_KEY = "dGVzdC1kYXRhLWtleS0zMi1ieXRlcy1sb25nLi4uLi4="
     INDEX_KEY = "dGVzdC1pbmRleC1rZXktMzItYnl0ZXMtbG9uZy4uLi4uLi4="
+    VAPID_PRIVATE_KEY = "oZFJfbBdeQEuXoaivPavQafAQxak4oVPU51Z8uCXyXE"  # noqa: S105 - test only
+    # The tests' fake push service listens on http://127.0.0.1.
+    PUSH_SUBSCRIPTION_POLICY = SubscriptionPolicy(allow_insecure=True)
 
 
 class ProductionConfig(Config):

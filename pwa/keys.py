@@ -11,11 +11,13 @@ from pathlib import Path
 
 from pwa.config import Config, ConfigurationError, TestConfig
 from pwa.domain.crypto import BlindIndex, FieldCipher
+from pwa.domain.push.sender import VapidKeyError, VapidKeys
 
 _KNOWN_KEYS = {
     TestConfig.SECRET_KEY,
     TestConfig.DATA_KEY,
     TestConfig.INDEX_KEY,
+    TestConfig.VAPID_PRIVATE_KEY,
     "dev",
     "secret",
     "changeme",
@@ -67,6 +69,39 @@ def resolve_keys(config: Config, instance_path: Path) -> None:
             raise ConfigurationError(f"{env_name} 使用了公开的默认值，生产环境拒绝启动")
     if config.ENV_NAME == "production" and len(config.SECRET_KEY or "") < 32:
         raise ConfigurationError("PWA_SECRET_KEY 太短：至少 32 个字符")
+    _resolve_vapid(config, instance_path)
+
+
+def _resolve_vapid(config: Config, instance_path: Path) -> None:
+    """Web Push needs a VAPID key pair: generated once in development, required (with a
+    contact address) in production — a key that changes would silently orphan every
+    subscription, so it is never made up on the fly there."""
+    if not config.VAPID_PRIVATE_KEY:
+        config.VAPID_PRIVATE_KEY = _read_or_create(
+            instance_path, "vapid_private_key", config.GENERATE_MISSING_KEYS, VapidKeys.generate
+        )
+    if not config.VAPID_PRIVATE_KEY:
+        raise ConfigurationError(
+            "缺少 Web Push 密钥 PWA_VAPID_PRIVATE_KEY（可用 flask --app pwa push vapid-key 生成）"
+        )
+    if config.ENV_NAME == "production" and config.VAPID_PRIVATE_KEY in _KNOWN_KEYS:
+        raise ConfigurationError("PWA_VAPID_PRIVATE_KEY 使用了公开的测试值，生产环境拒绝启动")
+    if not config.VAPID_SUBJECT:
+        raise ConfigurationError(
+            "缺少 PWA_VAPID_SUBJECT：推送服务联系地址，如 mailto:ops@bianban.example"
+        )
+    try:
+        VapidKeys(config.VAPID_PRIVATE_KEY, config.VAPID_SUBJECT).load()
+    except VapidKeyError:
+        raise ConfigurationError(
+            "PWA_VAPID_PRIVATE_KEY 或 PWA_VAPID_SUBJECT 无效：密钥应为 P-256 私钥"
+            "（base64url），联系地址应以 mailto: 或 https:// 开头"
+        ) from None
+
+
+def vapid_keys(config: Config | dict) -> VapidKeys:
+    get = config.get if isinstance(config, dict) else lambda name: getattr(config, name)
+    return VapidKeys(get("VAPID_PRIVATE_KEY"), get("VAPID_SUBJECT"))
 
 
 def _decode(value: str, name: str, minimum: int) -> bytes:

@@ -35,12 +35,17 @@ from .item import (
 )
 from .lookup import UnitPin, UnitVisit
 from .person import LeadershipAppointment, Occupancy, OffQuotaEngagement, Person
+from .push import PushDelivery, PushMessage, PushPreference, PushSubscription
 from .quota import LeadershipQuota, QuotaLedgerEntry, QuotaReservation
 from .region import Region
 from .search import UnitSearchName
 from .unit import InternalDepartment, Unit, UnitAlias
 
 __all__ = [
+    "PushDelivery",
+    "PushMessage",
+    "PushPreference",
+    "PushSubscription",
     "Decision",
     "Delegation",
     "DocumentCounter",

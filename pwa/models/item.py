@@ -99,6 +99,8 @@ class ItemTask(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     reminders: Mapped[int] = mapped_column(Integer, default=0)  # 催办 count
     last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The day holders were warned by push that this step is due soon (once per step).
+    deadline_warned_on: Mapped[date | None] = mapped_column(Date)
 
     item: Mapped[Item] = relationship(back_populates="tasks")
 

@@ -6,7 +6,15 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from pwa.routes import approvals, declare, home, lookup, personnel, plumbing
+    from pwa.routes import (
+        approvals,
+        declare,
+        home,
+        lookup,
+        notifications,
+        personnel,
+        plumbing,
+    )
 
     app.register_blueprint(home.blueprint)
     app.register_blueprint(approvals.blueprint)
@@ -14,3 +22,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(lookup.blueprint)
     app.register_blueprint(personnel.blueprint)
     app.register_blueprint(plumbing.blueprint)
+    app.register_blueprint(notifications.blueprint)

@@ -143,6 +143,7 @@ def list_items() -> str:
         filters=filters,
         listing=listing,
         badges=badges,
+        app_badge=badges.todo + badges.returned,
         units=_filter_units(who),
         item_types=list(ItemType),
         today=today,

@@ -31,4 +31,10 @@ def show_home() -> str:
         who = participant()
         summary = inbox.badges(db.session, who, clock.today())
         agenda = inbox.Box.AGENDA in inbox.boxes_for(who)
-    return render_page("home.html", overview=data, inbox_summary=summary, agenda=agenda)
+    return render_page(
+        "home.html",
+        overview=data,
+        inbox_summary=summary,
+        agenda=agenda,
+        app_badge=summary.todo + summary.returned if summary else None,
+    )

@@ -3,6 +3,8 @@ the item services' errors into pages."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import abort, current_app
 
 from auth.access import current
@@ -35,6 +37,7 @@ def context() -> service.Context:
         keys=effects.Keys(secrets.cipher, secrets.blind_index),
         policy=policy,
         actor=actor(),
+        zone=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]),
     )
 
 

@@ -13,6 +13,7 @@ import pytest
 from pwa import create_app
 from pwa.config import ConfigurationError, DevelopmentConfig, ProductionConfig, TestConfig
 from pwa.db import DatabaseURLError, parse_database_url
+from pwa.domain.push.sender import VapidKeys
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_KEY = base64.b64encode(os.urandom(32)).decode()
@@ -23,6 +24,8 @@ def production(tmp_path, **values):
     config.SECRET_KEY = "s" * 48
     config.DATA_KEY = GOOD_KEY
     config.INDEX_KEY = base64.b64encode(os.urandom(32)).decode()
+    config.VAPID_PRIVATE_KEY = VapidKeys.generate()
+    config.VAPID_SUBJECT = "mailto:ops@bianban.example"
     config.DATABASE_URL = f"sqlite:///{tmp_path}/p.sqlite3"
     config.INSTANCE_PATH = str(tmp_path / "instance")
     for key, value in values.items():
@@ -45,6 +48,11 @@ def test_production_starts_with_real_keys(tmp_path):
         ("DATA_KEY", TestConfig.DATA_KEY, "默认值"),
         ("DATA_KEY", "not base64!", "base64"),
         ("INDEX_KEY", None, "PWA_INDEX_KEY"),
+        ("VAPID_PRIVATE_KEY", None, "PWA_VAPID_PRIVATE_KEY"),
+        ("VAPID_PRIVATE_KEY", TestConfig.VAPID_PRIVATE_KEY, "测试值"),
+        ("VAPID_PRIVATE_KEY", "not-a-key", "P-256"),
+        ("VAPID_SUBJECT", None, "PWA_VAPID_SUBJECT"),
+        ("VAPID_SUBJECT", "ops@bianban.example", "mailto:"),
         ("DEBUG", True, "调试"),
         ("DATABASE_URL", "mysql://x@y/z", "不支持"),
     ],
@@ -64,8 +72,10 @@ def test_development_generates_keys_once_into_the_instance_folder(tmp_path):
     again.INSTANCE_PATH = config.INSTANCE_PATH
     second = create_app(again)
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
-    key_file = tmp_path / "instance" / "keys" / "data_key"
-    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert first.config["VAPID_PRIVATE_KEY"] == second.config["VAPID_PRIVATE_KEY"]
+    for name in ("data_key", "vapid_private_key"):
+        key_file = tmp_path / "instance" / "keys" / name
+        assert oct(key_file.stat().st_mode & 0o777) == "0o600"
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from auth.roles import Role
 from auth.scope import Scope
@@ -49,3 +50,5 @@ class Context:
     # Who is acting, for the audit log: every history event is also an audit record, in the
     # same transaction (a change whose record cannot be written does not happen).
     actor: audit.Actor | None = None
+    # The office's time zone: quiet hours for notifications are local times.
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))

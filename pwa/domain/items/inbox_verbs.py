@@ -10,6 +10,7 @@ from auth.i18n import N_
 from auth.models import Account
 from auth.roles import Role
 from auth.scope import scope_for
+from pwa.domain.push import item_events
 from pwa.models import ItemTask, TaskStage, Unit
 from pwa.models.item import Item
 
@@ -42,6 +43,7 @@ def urge(session: Session, who: Participant, item_id: int, *, ctx: Context) -> i
         ctx,
         detail={"stages": [t.stage.value for t in tasks]},
     )
+    item_events.steps_urged(session, item, tasks, ctx)
     return len(tasks)
 
 
@@ -83,6 +85,7 @@ def transfer(
         on_behalf_of=on_behalf,
         detail={"to": target.id, "stage": task.stage.value},
     )
+    item_events.step_handed_over(session, item, target.id, ctx)
     return item
 
 

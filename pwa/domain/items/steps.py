@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from auth.i18n import N_
 from pwa.domain import audit, workflow
 from pwa.domain.idnumber import find_valid_numbers
+from pwa.domain.push import item_events
 from pwa.domain.workflow import Action
 from pwa.models import ItemEvent, ItemState, ItemTask, TaskOutcome, TaskStage
 from pwa.models.item import Item
@@ -76,6 +77,7 @@ def record_event(
             detail=json.dumps(detail, ensure_ascii=False) if detail else "",
         )
     )
+    item_events.state_changed(session, item, before, actor_id, ctx)
 
 
 def advance(item: Item, action: Action, ctx: Context) -> ItemState:
@@ -99,6 +101,7 @@ def start_task(session: Session, item: Item, stage: TaskStage, ctx: Context) -> 
     )
     session.add(task)
     _refresh_due(item)
+    item_events.step_opened(session, task, ctx)
     return task
 
 

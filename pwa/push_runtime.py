@@ -1,0 +1,112 @@
+"""The Flask side of Web Push: building the outbox worker from the app's configuration, the
+notification texts in the office's language, and the inbox count for the app badge."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from collections.abc import Callable
+from types import FrameType
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from flask_babel import force_locale, gettext
+from sqlalchemy.orm import Session
+
+from auth.models import Account
+from auth.scope import scope_for
+from pwa import clock, keys
+from pwa.domain.items import inbox
+from pwa.domain.items.context import Participant
+from pwa.domain.push.categories import SPECS, Category
+from pwa.domain.push.sender import WebPushSender
+from pwa.domain.push.worker import Round, Worker
+from pwa.extensions import db, secrets
+
+log = logging.getLogger("pwa.push")
+DEADLINE_SCAN_SECONDS = 600.0
+
+
+def texts(category: Category, count: int) -> tuple[str, str]:
+    spec = SPECS[category]
+    return gettext(spec.title), gettext(spec.body, n=count)
+
+
+def badge_count(session: Session, account_id: int) -> int | None:
+    """What the app icon's badge shows: my open steps plus my items returned for 补正."""
+    account = session.get(Account, account_id)
+    if account is None or account.disabled_at is not None:
+        return None
+    who = Participant(account.id, account.role_set, scope_for(session, account))
+    counts = inbox.badges(session, who, clock.today())
+    return counts.todo + counts.returned
+
+
+def make_worker(app: Flask, sender: object | None = None) -> Worker:
+    """Inside an app context."""
+    return Worker(
+        db.sessionmaker,
+        sender
+        or WebPushSender(
+            keys.vapid_keys(app.config),
+            allow_internal=app.config["PUSH_SUBSCRIPTION_POLICY"].allow_insecure,
+        ),
+        secrets.cipher,
+        texts=texts,
+        badge_count=badge_count,
+        policy=app.config["PUSH_WORKER_POLICY"],
+    )
+
+
+def zone(app: Flask) -> ZoneInfo:
+    return ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def run_round(app: Flask, worker: Worker) -> Round:
+    with force_locale(app.config["BABEL_DEFAULT_LOCALE"]):
+        return worker.run_once(clock.now())
+
+
+def serve(
+    app: Flask,
+    worker: Worker,
+    *,
+    poll_seconds: float,
+    once: bool = False,
+    report: Callable[[str], None] = log.info,
+) -> None:
+    """Drain the outbox until SIGTERM/SIGINT; a failing round is logged and retried, so a
+    database restart or a dead push service never ends the worker."""
+    stopping = False
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    if not once:
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+    next_scan = 0.0
+    while not stopping:
+        busy = False
+        try:
+            if time.monotonic() >= next_scan:
+                worker.queue_deadlines(clock.now(), clock.today(), zone(app))
+                worker.purge(clock.now())
+                next_scan = time.monotonic() + DEADLINE_SCAN_SECONDS
+            result = run_round(app, worker)
+            busy = result.busy
+            if busy:
+                report(
+                    f"推送：派发 {result.dispatched}，发送成功 {result.sent}，"
+                    f"订阅失效 {result.gone}，待重试 {result.retried}，失败 {result.failed}"
+                )
+        except Exception:  # noqa: BLE001 - keep draining; the log says what broke
+            log.exception("push worker round failed")
+            if once:
+                raise
+        if once:
+            return
+        if not busy:  # a busy round goes straight on: there may be more
+            time.sleep(poll_seconds)

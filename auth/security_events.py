@@ -66,8 +66,11 @@ def signed_in(
     return True
 
 
-def locked(session: Session, account: Account, kind: str, now: datetime) -> None:
-    """``account`` was just locked (wrong passwords or wrong codes)."""
+def alert_security_admins(
+    session: Session, kind: str, *, subject: str, now: datetime, exclude: int | None = None
+) -> list[int]:
+    """A notice (and a push) for every active security administrator: another account's
+    lockout now; the bulk-access block (数据安全) uses the same path."""
     admins = [
         admin_id
         for admin_id in session.scalars(
@@ -75,17 +78,25 @@ def locked(session: Session, account: Account, kind: str, now: datetime) -> None
             .join(AccountRole, AccountRole.account_id == Account.id)
             .where(AccountRole.role == Role.SECURITY_ADMIN, Account.disabled_at.is_(None))
         )
-        if admin_id != account.id
+        if admin_id != exclude
     ]
-    session.add(SecurityNotice(account_id=account.id, kind=kind, occurred_at=now))
     for admin_id in admins:
         session.add(
-            SecurityNotice(
-                account_id=admin_id, kind=OTHER_LOCKED, occurred_at=now, subject=account.username
-            )
+            SecurityNotice(account_id=admin_id, kind=kind, occurred_at=now, subject=subject)
         )
     session.flush()
-    _notify(session, [account.id, *admins], now)
+    _notify(session, admins, now)
+    return admins
+
+
+def locked(session: Session, account: Account, kind: str, now: datetime) -> None:
+    """``account`` was just locked (wrong passwords or wrong codes)."""
+    session.add(SecurityNotice(account_id=account.id, kind=kind, occurred_at=now))
+    session.flush()
+    _notify(session, [account.id], now)
+    alert_security_admins(
+        session, OTHER_LOCKED, subject=account.username, now=now, exclude=account.id
+    )
 
 
 def recent(session: Session, account_id: int, limit: int = 10) -> list[SecurityNotice]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 import time
 from collections.abc import Callable
 from types import FrameType
@@ -75,20 +76,21 @@ def serve(
     poll_seconds: float,
     once: bool = False,
     report: Callable[[str], None] = log.info,
+    stop: threading.Event | None = None,
 ) -> None:
-    """Drain the outbox until SIGTERM/SIGINT; a failing round is logged and retried, so a
-    database restart or a dead push service never ends the worker."""
-    stopping = False
+    """Drain the outbox until SIGTERM/SIGINT (or ``stop`` is set, when embedded in another
+    program); a failing round is logged and retried, so a database restart or a dead push
+    service never ends the worker."""
+    stopping = stop or threading.Event()
+    if stop is None and not once:
 
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
+        def on_signal(_signum: int, _frame: FrameType | None) -> None:
+            stopping.set()
 
-    if not once:
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
     next_scan = 0.0
-    while not stopping:
+    while not stopping.is_set():
         busy = False
         try:
             if time.monotonic() >= next_scan:
@@ -109,4 +111,4 @@ def serve(
         if once:
             return
         if not busy:  # a busy round goes straight on: there may be more
-            time.sleep(poll_seconds)
+            stopping.wait(poll_seconds)

@@ -49,21 +49,28 @@ def _policy() -> subscriptions.SubscriptionPolicy:
     return current_app.config["PUSH_SUBSCRIPTION_POLICY"]
 
 
-def _problem(message: str, status: int = 400) -> tuple[Response, int]:
-    return jsonify({"ok": False, "message": message}), status
+def _problem(message: str, status: int = 400) -> Response:
+    response = jsonify({"ok": False, "message": message})
+    response.status_code = status
+    return response
+
+
+def _posted_subscription() -> tuple[dict, subscriptions.BrowserSubscription]:
+    """The JSON body and its checked ``subscription``; a clear 400 otherwise."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(_problem(_("请求格式不正确")))
+    try:
+        return body, subscriptions.parse(body.get("subscription"), _policy())
+    except subscriptions.SubscriptionError as refused:
+        abort(_problem(translate(refused)))
 
 
 @blueprint.post("/account/notifications/subscribe")
 @signed_in
-def subscribe() -> tuple[Response, int] | Response:
+def subscribe() -> Response:
     """This browser's PushSubscription, posted by app.js (JSON, CSRF header)."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return _problem(_("请求格式不正确"))
-    try:
-        browser = subscriptions.parse(body.get("subscription"), _policy())
-    except subscriptions.SubscriptionError as refused:
-        return _problem(translate(refused))
+    _body, browser = _posted_subscription()
     account = current().account
     user_agent = request.user_agent.string or ""
     with db.write() as s:
@@ -193,17 +200,11 @@ def open_notification(token: str) -> Response:
 @blueprint.post("/push/subscription-change")
 @public
 @csrf.exempt
-def subscription_changed() -> tuple[Response, int] | Response:
+def subscription_changed() -> Response:
     """``pushsubscriptionchange`` from the service worker: it has no session (and needs no
     CSRF token: it carries no ambient authority); it proves possession of the old
     subscription by its auth secret."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return _problem(_("请求格式不正确"))
-    try:
-        new = subscriptions.parse(body.get("subscription"), _policy())
-    except subscriptions.SubscriptionError as refused:
-        return _problem(translate(refused))
+    body, new = _posted_subscription()
     with db.write() as s:
         changed = subscriptions.change(
             s,

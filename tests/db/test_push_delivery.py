@@ -957,3 +957,40 @@ def test_savepoints_inside_a_step_neither_queue_early_nor_drop_the_queue(
         except RuntimeError:
             pass
     assert len(messages(app, world.ids["staff"])) == 1
+
+
+def test_with_the_worker_running_a_declaration_reaches_the_phone_within_seconds(
+    world, push_service, clock
+):
+    """The issue's "done when", server side: the worker loop as `push-worker` runs it."""
+    import threading
+
+    app = world.app
+    staff = browser_for(world, push_service, "staff", clock)
+    stop = threading.Event()
+    with app.app_context():
+        worker = push_runtime.make_worker(app)
+    runner = threading.Thread(
+        target=lambda: _serve_in_app(app, worker, stop), name="push-worker", daemon=True
+    )
+    runner.start()
+    try:
+        started = time.monotonic()
+        item = declare(world, "clerk", ItemType.QUOTA_USE, use(1))
+        deadline = started + 10
+        while not push_service.requests_for("staff") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        runner.join(timeout=10)
+    assert not runner.is_alive()
+    captured = push_service.requests_for("staff")
+    assert captured, "no push within 10 s of the submission"
+    check_push(app, only(captured), staff, Category.TASK, 1, item_ids=(item.id,))
+    print(f"submission → push service: {elapsed * 1000:.0f} ms")
+
+
+def _serve_in_app(app, worker, stop) -> None:
+    with app.app_context():
+        push_runtime.serve(app, worker, poll_seconds=0.2, stop=stop)

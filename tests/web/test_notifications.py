@@ -224,6 +224,8 @@ def test_the_service_worker_changes_a_subscription_only_with_the_old_secret(staf
     subscribe(staff, old)
     new = browser_subscription("https://push.example.net/new")
     anonymous = web_app.test_client()
+    garbled = anonymous.post("/push/subscription-change", data="not json")
+    assert garbled.status_code == 400 and "请求格式不正确" in garbled.json["message"]
     wrong = anonymous.post(
         "/push/subscription-change",
         json={

@@ -10,6 +10,7 @@ import os
 from datetime import timedelta
 
 from auth.policies import SessionPolicy, ThrottlePolicy
+from pwa.domain.comparison import ComparisonPolicy
 from pwa.domain.items.routing import WorkflowPolicy
 from pwa.domain.push.subscriptions import SubscriptionPolicy
 from pwa.domain.push.worker import WorkerPolicy
@@ -74,6 +75,8 @@ class Config:
     # ⚙ ≤ 10 pushes per account per hour, retries, back-off, deadline warning lead time.
     PUSH_WORKER_POLICY = WorkerPolicy()
     PUSH_POLL_SECONDS = 1.0  # how often the worker looks at the outbox
+    # ⚙ 数据比对: ≤ 50 rows a request, ≤ 500 a day, an alert after 20 misses in a day.
+    COMPARISON_POLICY = ComparisonPolicy()
 
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("PWA_SECRET_KEY", self.SECRET_KEY)

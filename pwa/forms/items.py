@@ -98,7 +98,7 @@ class DataQueryForm(ItemForm):
     max_rows = _count(
         _l("最多返回行数"), 1, 100000, _l("最多返回行数请填写 1 到 100000 之间的整数")
     )
-    valid_days = _count(_l("有效天数"), 1, 30, _l("有效天数请填写 1 到 30 之间的整数"))
+    valid_days = _count(_l("有效天数"), 1, 7, _l("有效天数请填写 1 到 7 之间的整数"))
     reason = _reason(_l("申请理由"), _l("请填写申请理由"), _l("申请理由请写 4 到 500 个字"))
 
 

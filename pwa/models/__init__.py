@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent
 from .base import Base
+from .comparison import ComparisonRun
 from .enums import (
     Education,
     EntryMode,
@@ -42,6 +43,7 @@ from .search import UnitSearchName
 from .unit import InternalDepartment, Unit, UnitAlias
 
 __all__ = [
+    "ComparisonRun",
     "PushDelivery",
     "PushMessage",
     "PushPreference",

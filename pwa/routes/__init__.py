@@ -14,6 +14,7 @@ def register_blueprints(app: Flask) -> None:
         notifications,
         personnel,
         plumbing,
+        shell,
     )
 
     app.register_blueprint(home.blueprint)
@@ -23,3 +24,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(personnel.blueprint)
     app.register_blueprint(plumbing.blueprint)
     app.register_blueprint(notifications.blueprint)
+    app.register_blueprint(shell.blueprint)

@@ -8,4 +8,7 @@ T = {
     "离线副本 · 更新于": "Offline copy · updated",
     "编办": "Bianban",
     "重试": "Try again",
+    "已保存到本机：离线时也能查看这些单位卡片（7 天内有效）": "Saved on this device: these unit cards can be read offline (for 7 days)",
+    "有单位卡片没能保存，请联网后重试": "Some unit cards could not be saved; try again when online",
+    "保存到本机以备离线": "Save on this device for offline use",
 }

@@ -79,3 +79,36 @@ def test_a_card_read_before_stays_readable_offline_and_logout_wipes_it(
     )
     assert left == {"caches": [], "local": 0}
     assert page.evaluate("() => window.__csp || []") == []
+
+
+def test_pinned_units_are_saved_for_an_inspection_before_leaving(
+    watched_page, live_server, live_app, demo_accounts
+):
+    from datetime import UTC, datetime
+
+    from auth.models import Account
+    from pwa.extensions import db
+    from pwa.models import UnitPin
+
+    page = watched_page
+    unit_id, full_name = unit_of(live_app, "市委办")
+    with live_app.app_context(), db.write() as session:
+        staff_id = session.scalar(select(Account.id).where(Account.username == "staff"))
+        if session.get(UnitPin, (staff_id, unit_id)) is None:
+            session.add(UnitPin(account_id=staff_id, unit_id=unit_id, pinned_at=datetime.now(UTC)))
+    sign_in(page, live_server, demo_accounts["staff"])
+    assert page.evaluate("() => window.__swReady") == "activated"
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.goto(f"{live_server}/search")
+    page.get_by_role("button", name="保存到本机以备离线").click()
+    expect(page.locator("[data-prefetch-status]")).to_contain_text("已保存到本机")
+
+    page.context.set_offline(True)
+    try:
+        response = page.goto(f"{live_server}/units/{unit_id}")  # never opened before
+        assert response.from_service_worker
+        expect(page.get_by_role("heading", level=1)).to_have_text(full_name)
+        expect(page.locator("[data-offline-note]")).to_be_visible()
+    finally:
+        page.context.set_offline(False)
+    assert page.evaluate("() => window.__csp || []") == []

@@ -103,6 +103,29 @@
       " " + pad(stored.getHours()) + ":" + pad(stored.getMinutes());
   });
 
+  // "Prepare for inspection": fetch the pinned units' cards so the worker keeps them.
+  document.querySelectorAll("[data-prefetch]").forEach(function (box) {
+    if (!swSupported || !navigator.serviceWorker.controller) return;
+    var button = box.querySelector("[data-prefetch-cards]");
+    var status = box.querySelector("[data-prefetch-status]");
+    box.hidden = false;
+    button.addEventListener("click", function () {
+      var urls = button.getAttribute("data-urls").split(" ").filter(Boolean);
+      button.disabled = true;
+      Promise.all(urls.map(function (url) {
+        return fetch(url, { credentials: "same-origin" }).then(function (response) {
+          if (!response.ok) throw new Error(String(response.status));
+        });
+      })).then(function () {
+        status.textContent = button.getAttribute("data-done-text");
+      }, function () {
+        status.textContent = button.getAttribute("data-failed-text");
+      }).then(function () {
+        button.disabled = false;
+      });
+    });
+  });
+
   // The offline page lists the unit cards this phone holds.
   var held = document.querySelector("[data-offline-cards]");
   if (held && "caches" in window) {

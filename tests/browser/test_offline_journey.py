@@ -112,3 +112,34 @@ def test_pinned_units_are_saved_for_an_inspection_before_leaving(
     finally:
         page.context.set_offline(False)
     assert page.evaluate("() => window.__csp || []") == []
+
+
+def test_a_new_version_waits_for_the_person_and_then_drops_the_old_caches(
+    watched_page, live_server, live_app, demo_accounts
+):
+    page = watched_page
+    sign_in(page, live_server, demo_accounts["director"])
+    assert page.evaluate("() => window.__swReady") == "activated"
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    first = page.evaluate("async () => (await caches.keys()).filter(n => n.includes('shell'))")
+    assert len(first) == 1
+    expect(page.locator("[data-update-banner]")).to_be_hidden()
+
+    saved = live_app.extensions.pop("pwa.service_worker")
+    # A deploy: the worker's source changes, so does its version.
+    live_app.extensions["pwa.service_worker"] = saved.replace('"version": "', '"version": "v2-', 1)
+    try:
+        page.evaluate("async () => (await navigator.serviceWorker.getRegistration('/')).update()")
+        banner = page.locator("[data-update-banner]")
+        expect(banner).to_be_visible()  # installed and waiting: nothing reloads by itself
+        with page.expect_navigation():
+            page.get_by_role("button", name="刷新使用新版本").click()
+        page.wait_for_function(
+            """async () => {
+              const names = (await caches.keys()).filter(n => n.includes('shell'));
+              return names.length === 1 && names[0].includes('v2-');
+            }"""
+        )
+    finally:
+        live_app.extensions["pwa.service_worker"] = saved
+    assert page.evaluate("() => window.__csp || []") == []

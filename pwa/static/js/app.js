@@ -44,9 +44,13 @@
   var swSupported = "serviceWorker" in navigator;
   var swUrl = meta("service-worker");
   // Resolves with the worker's state once it is activated (tests wait on it).
+  var registered = swSupported && swUrl
+    ? navigator.serviceWorker.register(swUrl, { scope: "/" })
+    : swSupported
+      ? navigator.serviceWorker.getRegistration("/")
+      : Promise.resolve(null);
   window.__swReady = swSupported && swUrl
-    ? navigator.serviceWorker
-        .register(swUrl, { scope: "/" })
+    ? registered
         .then(function () {
           return navigator.serviceWorker.ready;
         })
@@ -76,7 +80,7 @@
     };
   }
   if (swSupported) {
-    navigator.serviceWorker.getRegistration("/").then(function (registration) {
+    registered.then(function (registration) {
       if (!registration) return;
       offerUpdate(registration);
       registration.addEventListener("updatefound", function () {
@@ -86,7 +90,7 @@
           if (installing.state === "installed") offerUpdate(registration);
         });
       });
-    });
+    }).catch(function () {});
     navigator.serviceWorker.addEventListener("controllerchange", function () {
       if (reloadRequested) location.reload();
     });

@@ -15,6 +15,7 @@ def register_blueprints(app: Flask) -> None:
         notifications,
         personnel,
         plumbing,
+        shell,
     )
 
     app.register_blueprint(home.blueprint)
@@ -25,3 +26,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(plumbing.blueprint)
     app.register_blueprint(notifications.blueprint)
     app.register_blueprint(comparison.blueprint)
+    app.register_blueprint(shell.blueprint)

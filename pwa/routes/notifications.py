@@ -3,8 +3,6 @@ notification, and the service worker script itself (/sw.js)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import (
     Blueprint,
     Response,
@@ -15,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -32,7 +29,6 @@ from pwa.domain.push.categories import OPTIONAL, SPECS, Category
 from pwa.extensions import csrf, db, secrets
 
 blueprint = Blueprint("notifications", __name__)
-SERVICE_WORKER = Path(__file__).resolve().parent.parent / "service_worker" / "sw.js"
 
 
 @blueprint.app_template_global()
@@ -217,12 +213,3 @@ def subscription_changed() -> Response:
     if not changed:
         return _problem(_("找不到原来的推送订阅"), 404)
     return jsonify({"ok": True})
-
-
-@blueprint.get("/sw.js")
-@public
-def service_worker() -> Response:
-    response = send_file(SERVICE_WORKER, mimetype="text/javascript", max_age=0)
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["Service-Worker-Allowed"] = "/"
-    return response

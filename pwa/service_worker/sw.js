@@ -10,8 +10,146 @@ const BADGE = "/static/icons/badge-96.png";
 const OPAQUE_ID = /^[A-Za-z0-9_-]{1,32}$/;
 const CATEGORY = /^[a-z]{1,16}$/;
 
-self.addEventListener("install", () => self.skipWaiting());
-self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+// --- caches -------------------------------------------------------------------------------
+// The server prepends self.__SHELL = {version, precache}: the shell's URLs carry content
+// hashes, so a deploy that changes any of them is a new worker with a new shell cache.
+const SHELL = self.__SHELL || { version: "dev", precache: ["/offline"] };
+const PREFIX = "bianban-";
+const SHELL_CACHE = PREFIX + "shell-" + SHELL.version;
+const CARDS_CACHE = PREFIX + "cards-v1"; // unit cards: aggregates only, server-marked
+const CARD_PATH = /^\/units\/\d+$/;
+const CARD_MAX_AGE_MS = 7 * 24 * 3600 * 1000; // ⚙ offline copies expire after 7 days
+const NETWORK_TIMEOUT_MS = 4000;
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL.precache))
+  );
+  // The first worker starts at once; an update waits until the person says so (app.js
+  // shows "新版本已就绪"), so nobody is reloaded in the middle of a form.
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "skip-waiting") self.skipWaiting();
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      const names = await caches.keys();
+      await Promise.all(
+        names
+          .filter((name) => name.startsWith(PREFIX) && name !== SHELL_CACHE && name !== CARDS_CACHE)
+          .map((name) => caches.delete(name))
+      );
+      await expireCards();
+      await self.clients.claim();
+    })()
+  );
+});
+
+async function expireCards() {
+  const cache = await caches.open(CARDS_CACHE);
+  const now = Date.now();
+  for (const request of await cache.keys()) {
+    const response = await cache.match(request);
+    const stored = Number(response && response.headers.get("X-Stored-At"));
+    if (!stored || now - stored > CARD_MAX_AGE_MS) await cache.delete(request);
+  }
+}
+
+function withTimeout(promise, ms) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("timeout")), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      }
+    );
+  });
+}
+
+async function keepCard(request, response) {
+  // Only what the server marks as an aggregates-only card, and only a full page.
+  if (!response.ok || response.headers.get("X-Offline-Cache") !== "unit-card") return;
+  const body = await response.clone().arrayBuffer();
+  const headers = new Headers(response.headers);
+  headers.set("X-Stored-At", String(Date.now()));
+  const cache = await caches.open(CARDS_CACHE);
+  await cache.put(new URL(request.url).pathname, new Response(body, { status: 200, headers }));
+}
+
+async function cachedCard(request) {
+  const cache = await caches.open(CARDS_CACHE);
+  const path = new URL(request.url).pathname;
+  const response = await cache.match(path);
+  if (!response) return null;
+  const stored = Number(response.headers.get("X-Stored-At"));
+  if (!stored || Date.now() - stored > CARD_MAX_AGE_MS) {
+    await cache.delete(path);
+    return null;
+  }
+  // Say it is an offline copy and from when: the card carries a hidden note for this.
+  const html = (await response.text()).replace(
+    "data-offline-note hidden>",
+    'data-offline-note data-stored-at="' + stored + '">'
+  );
+  const headers = new Headers(response.headers);
+  headers.delete("Content-Length");
+  return new Response(html, { status: 200, headers });
+}
+
+async function offlinePage() {
+  return (
+    (await caches.match(new URL("/offline", self.location.origin).href)) ||
+    new Response("offline", { status: 503, headers: { "Content-Type": "text/plain" } })
+  );
+}
+
+async function cardNetworkFirst(request) {
+  try {
+    const response = await withTimeout(fetch(request), NETWORK_TIMEOUT_MS);
+    await keepCard(request, response);
+    return response;
+  } catch (error) {
+    return (await cachedCard(request)) || (request.mode === "navigate" ? offlinePage() : Response.error());
+  }
+}
+
+async function staticCacheFirst(request) {
+  const hit = await caches.match(request);
+  if (hit) return hit;
+  const response = await fetch(request);
+  if (response.ok && new URL(request.url).searchParams.has("v")) {
+    const cache = await caches.open(SHELL_CACHE);
+    await cache.put(request, response.clone());
+  }
+  return response;
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  // Network only: other origins, anything but GET, htmx fragments (they may carry what a
+  // full card leaves out), and everything not on the short list below.
+  if (url.origin !== self.location.origin || request.method !== "GET") return;
+  if (request.headers.get("HX-Request")) return;
+  if (url.pathname.startsWith("/static/")) {
+    event.respondWith(staticCacheFirst(request));
+  } else if (CARD_PATH.test(url.pathname) && !url.search) {
+    event.respondWith(cardNetworkFirst(request));
+  } else if (url.pathname === "/offline" || url.pathname === "/manifest.webmanifest") {
+    event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
+  } else if (request.mode === "navigate") {
+    // Personnel, approvals, account pages…: never cached; offline they get the offline page.
+    event.respondWith(fetch(request).catch(() => offlinePage()));
+  }
+});
 
 function readPush(event) {
   try {

@@ -42,10 +42,15 @@
 
   // --- service worker ------------------------------------------------------------------
   var swSupported = "serviceWorker" in navigator;
+  var swUrl = meta("service-worker");
   // Resolves with the worker's state once it is activated (tests wait on it).
-  window.__swReady = swSupported
-    ? navigator.serviceWorker
-        .register("/sw.js", { scope: "/" })
+  var registered = swSupported && swUrl
+    ? navigator.serviceWorker.register(swUrl, { scope: "/" })
+    : swSupported
+      ? navigator.serviceWorker.getRegistration("/")
+      : Promise.resolve(null);
+  window.__swReady = swSupported && swUrl
+    ? registered
         .then(function () {
           return navigator.serviceWorker.ready;
         })
@@ -61,7 +66,100 @@
         .catch(function () {
           return "unavailable";
         })
-    : Promise.resolve("unsupported");
+    : Promise.resolve(swSupported ? "not-signed-in" : "unsupported");
+
+  // --- updates: a new worker waits until the person asks for it (never mid-form) --------
+  var banner = document.querySelector("[data-update-banner]");
+  var reloadRequested = false;
+  function offerUpdate(registration) {
+    if (!banner || !registration.waiting || !navigator.serviceWorker.controller) return;
+    banner.hidden = false;
+    banner.querySelector("[data-update-reload]").onclick = function () {
+      reloadRequested = true;
+      registration.waiting.postMessage({ type: "skip-waiting" });
+    };
+  }
+  if (swSupported) {
+    registered.then(function (registration) {
+      if (!registration) return;
+      offerUpdate(registration);
+      registration.addEventListener("updatefound", function () {
+        var installing = registration.installing;
+        if (!installing) return;
+        installing.addEventListener("statechange", function () {
+          if (installing.state === "installed") offerUpdate(registration);
+        });
+      });
+    }).catch(function () {});
+    navigator.serviceWorker.addEventListener("controllerchange", function () {
+      if (reloadRequested) location.reload();
+    });
+  }
+
+  // --- offline copies: say so, and from when ---------------------------------------------
+  document.querySelectorAll("[data-offline-note][data-stored-at]").forEach(function (note) {
+    var stored = new Date(parseInt(note.getAttribute("data-stored-at"), 10));
+    var pad = function (n) {
+      return (n < 10 ? "0" : "") + n;
+    };
+    note.querySelector("[data-offline-time]").textContent =
+      stored.getFullYear() + "-" + pad(stored.getMonth() + 1) + "-" + pad(stored.getDate()) +
+      " " + pad(stored.getHours()) + ":" + pad(stored.getMinutes());
+  });
+
+  // "Prepare for inspection": fetch the pinned units' cards so the worker keeps them.
+  document.querySelectorAll("[data-prefetch]").forEach(function (box) {
+    if (!swSupported || !navigator.serviceWorker.controller) return;
+    var button = box.querySelector("[data-prefetch-cards]");
+    var status = box.querySelector("[data-prefetch-status]");
+    box.hidden = false;
+    button.addEventListener("click", function () {
+      var urls = button.getAttribute("data-urls").split(" ").filter(Boolean);
+      button.disabled = true;
+      Promise.all(urls.map(function (url) {
+        return fetch(url, { credentials: "same-origin" }).then(function (response) {
+          if (!response.ok) throw new Error(String(response.status));
+        });
+      })).then(function () {
+        status.textContent = button.getAttribute("data-done-text");
+      }, function () {
+        status.textContent = button.getAttribute("data-failed-text");
+      }).then(function () {
+        button.disabled = false;
+      });
+    });
+  });
+
+  // The offline page lists the unit cards this phone holds.
+  var held = document.querySelector("[data-offline-cards]");
+  if (held && "caches" in window) {
+    caches.open("bianban-cards-v1").then(function (cache) {
+      return cache.keys().then(function (requests) {
+        return Promise.all(requests.map(function (request) {
+          return cache.match(request).then(function (response) {
+            return response.text().then(function (html) {
+              var title = new DOMParser().parseFromString(html, "text/html").title;
+              return { url: new URL(request.url).pathname, title: title.split(" · ")[0] };
+            });
+          });
+        }));
+      });
+    }).then(function (cards) {
+      if (!cards.length) return;
+      var list = held.querySelector("[data-offline-list]");
+      cards.forEach(function (card) {
+        var item = document.createElement("li");
+        item.className = "app-list__item";
+        var link = document.createElement("a");
+        link.className = "app-list__link";
+        link.href = card.url;
+        link.textContent = card.title;
+        item.appendChild(link);
+        list.appendChild(item);
+      });
+      held.hidden = false;
+    });
+  }
 
   window.__swMessages = [];
   if (swSupported) {
@@ -199,9 +297,38 @@
 
   // Logging out ends this device's notifications in the browser too (the server forgets
   // the subscription with the session). Give it a moment, never block the logout on it.
+  // What this phone holds for the app goes at logout (the server also sends
+  // Clear-Site-Data; this covers browsers that ignore it).
+  function wipeLocalData() {
+    var jobs = [];
+    try {
+      localStorage.clear();
+      sessionStorage.clear();
+    } catch (error) {
+      // storage may be disabled
+    }
+    if ("caches" in window) {
+      jobs.push(caches.keys().then(function (names) {
+        return Promise.all(names.filter(function (name) {
+          return name.indexOf("bianban-") === 0;
+        }).map(function (name) {
+          return caches.delete(name);
+        }));
+      }));
+    }
+    if (window.indexedDB && indexedDB.databases) {
+      jobs.push(indexedDB.databases().then(function (databases) {
+        databases.forEach(function (database) {
+          indexedDB.deleteDatabase(database.name);
+        });
+      }));
+    }
+    return Promise.all(jobs);
+  }
+
   document.querySelectorAll("form[data-logout]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
-      if (form.getAttribute("data-unsubscribed") || !pushSupported) return;
+      if (form.getAttribute("data-unsubscribed")) return;
       event.preventDefault();
       var done = function () {
         form.setAttribute("data-unsubscribed", "1");
@@ -212,6 +339,8 @@
         .then(function (subscription) {
           return subscription ? subscription.unsubscribe() : null;
         })
+        .catch(function () {})
+        .then(wipeLocalData)
         .catch(function () {})
         .then(function () {
           clearTimeout(timer);

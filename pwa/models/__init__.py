@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent
 from .base import Base
+from .bulk import PersonnelAccess, PersonnelGuard
 from .enums import (
     Education,
     EntryMode,
@@ -42,6 +43,8 @@ from .search import UnitSearchName
 from .unit import InternalDepartment, Unit, UnitAlias
 
 __all__ = [
+    "PersonnelAccess",
+    "PersonnelGuard",
     "PushDelivery",
     "PushMessage",
     "PushPreference",

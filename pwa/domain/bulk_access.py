@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from auth.i18n import N_, UserFacingError
+from auth.models import Account
 from pwa.models import PersonnelAccess, PersonnelGuard
 
 WINDOW = "window"
@@ -193,8 +194,6 @@ class BlockRow:
 
 
 def current_blocks(session: Session) -> list[BlockRow]:
-    from auth.models import Account
-
     rows = session.execute(
         select(PersonnelGuard, Account.username, Account.display_name)
         .join(Account, Account.id == PersonnelGuard.account_id)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from auth.models import RoleIpAllowlist, SecurityNotice
 from auth.roles import Role
+from auth.web_session import cookie_name
 from pwa.domain import bulk_access
 from pwa.domain.bulk_access import BulkAccessPolicy
 from pwa.extensions import db
@@ -345,6 +346,45 @@ def test_concurrent_reads_cannot_all_slip_through(any_app, threads):
             )
             == 30
         )
+
+
+def test_concurrent_page_requests_of_one_session_show_at_most_the_limit(seeded_app, clock):
+    """29 people read; then 8 requests for 8 new people arrive at once from the same
+    session: exactly one is shown (the 30th), the rest get 403 and the account is blocked."""
+    account_id, _ = make_account(seeded_app, "staff", Role.OFFICE_STAFF)
+    make_account(seeded_app, "secadmin", Role.SECURITY_ADMIN)
+    ids = scattered(seeded_app, 37)
+    first = seeded_app.test_client()
+    token = sign_in(first, seeded_app, account_id)
+    for person_id in ids[:29]:
+        assert first.get(f"/people/{person_id}").status_code == 200
+    clients = []
+    for _ in range(8):
+        client = seeded_app.test_client()
+        client.set_cookie(cookie_name(seeded_app), token)
+        clients.append(client)
+    barrier = threading.Barrier(len(clients))
+    codes: list[int] = []
+
+    def read(client, person_id: int) -> None:
+        barrier.wait()
+        codes.append(client.get(f"/people/{person_id}").status_code)
+
+    workers = [
+        threading.Thread(target=read, args=(client, person_id))
+        for client, person_id in zip(clients, ids[29:], strict=True)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(codes) == [200] + [403] * 7
+    assert len(events(seeded_app, "personnel.blocked")) == 1
+    with seeded_app.app_context():
+        notices = db.session.scalars(
+            select(SecurityNotice.subject).where(SecurityNotice.kind == "bulk_blocked")
+        )
+        assert list(notices) == ["staff"]  # one alert, however many requests were refused
 
 
 def test_longest_run():

@@ -310,6 +310,7 @@ def _blocks_page(form: LiftBlockForm, form_account: int | None) -> str:
         blocks=bulk_access.current_blocks(db.session),
         form=form,
         form_account=form_account,
+        error=bool(form.errors),  # the page title says so
         blank=LiftBlockForm(formdata=None),
         policy=current_app.config["BULK_ACCESS_POLICY"],
     )

@@ -180,6 +180,7 @@ def test_the_lift_form_refuses_bad_input(seeded_app, staff, secadmin, clock):
         staff.get(f"/people/{person_id}")
     empty = lift(secadmin, staff.account_id, "   ")
     assert empty.status_code == 400 and "请写明解除限制的理由" in empty.text
+    assert "<title>错误：" in empty.text
     short = lift(secadmin, staff.account_id, "好")
     assert short.status_code == 400 and "理由请写 4 到 200 个字" in short.text
     assert "好</textarea>" in short.text  # what was typed is kept

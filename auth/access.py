@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import Flask, Response, current_app, g, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Forbidden, Unauthorized
@@ -75,6 +76,15 @@ def current() -> Identity:
 
 class SessionEnded(Unauthorized):
     description = "session ended"
+
+
+class NetworkRefused(Forbidden):
+    """403 for an address outside a role's allowlist, with a message of its own."""
+
+    user_message = _l(
+        "您当前所在的网络不在您的角色允许访问的网段内（例如离开了单位内网），本次请求已被拒绝。"
+        "请回到允许的网络后重试；如需调整，请联系安全管理员。"
+    )
 
 
 def _load_account(account_id: int) -> Account | None:
@@ -184,7 +194,7 @@ def enforce_access() -> Response | None:
         return _to_login()
     account = identity.account
     if not ip_permitted(account, client_ip()):
-        raise Forbidden()
+        raise NetworkRefused()
     max_age: timedelta = current_app.config["PASSWORD_MAX_AGE"]
     if endpoint not in PASSWORD_CHANGE_ENDPOINTS and (
         account.must_change_password

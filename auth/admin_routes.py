@@ -5,7 +5,17 @@ Neither sees business data; neither can act on their own account (the domain ref
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -16,6 +26,7 @@ from auth.forms import (
     AccountRolesForm,
     AllowlistForm,
     EmptyForm,
+    LiftBlockForm,
     NewAccountForm,
     ResetPasswordForm,
 )
@@ -26,6 +37,8 @@ from auth.permissions import requires
 from auth.roles import BUSINESS_ROLES, Permission, Role, RoleClass
 from auth.web import translate
 from pwa import clock
+from pwa.audit_log import actor
+from pwa.domain import audit, bulk_access
 from pwa.extensions import db
 from pwa.models import Region, Unit
 
@@ -231,6 +244,9 @@ def edit_access(account_id: int) -> str | Response:
         role_labels=ROLE_LABELS,
         class_labels=CLASS_LABELS,
         locked_until=admin.lock_of(db.session, account, clock.now()),
+        personnel_block=bulk_access.block_of(db.session, account.id),
+        lift_block_form=LiftBlockForm(formdata=None),
+        policy=current_app.config["BULK_ACCESS_POLICY"],
     )
 
 
@@ -283,3 +299,57 @@ def delete_allowlist_entry(entry_id: int) -> Response:
             s.delete(entry)
             flash(_("已删除访问网段"), "success")
     return redirect(url_for("admin.edit_allowlist"))
+
+
+# --- 安全管理员: bulk-access blocks of personnel data ------------------------------------
+
+
+def _blocks_page(form: LiftBlockForm, form_account: int | None) -> str:
+    return render_template(
+        "auth/admin_blocks.html",
+        blocks=bulk_access.current_blocks(db.session),
+        form=form,
+        form_account=form_account,
+        error=bool(form.errors),  # the page title says so
+        blank=LiftBlockForm(formdata=None),
+        policy=current_app.config["BULK_ACCESS_POLICY"],
+    )
+
+
+@blueprint.get("/security/personnel-blocks")
+@requires(Permission.MANAGE_ROLES)
+def list_personnel_blocks() -> str:
+    return _blocks_page(LiftBlockForm(formdata=None), None)
+
+
+@blueprint.post("/security/personnel-blocks/<int:account_id>/lift")
+@requires(Permission.MANAGE_ROLES)
+def lift_personnel_block(account_id: int) -> Response | tuple[str, int]:
+    """Lift a block with a stated reason (audited); the account's windows start afresh."""
+    target = db.session.get(Account, account_id)
+    if target is None:
+        abort(404)
+    form = LiftBlockForm()
+    if not form.validate_on_submit():
+        return _blocks_page(form, account_id), 400
+    reason = form.reason.data.strip()
+    try:
+        with db.write() as s:
+            now = clock.now()
+            was = bulk_access.lift(s, account_id, by_id=current().account.id, now=now)
+            audit.record(
+                s,
+                actor(),
+                "personnel.unblocked",
+                now=now,
+                object_type="account",
+                object_id=account_id,
+                detail={"reason": reason, **was},
+            )
+    except UserFacingError as refused:
+        flash(translate(refused), "error")
+    else:
+        flash(_("已解除 %(username)s 的人员信息访问限制", username=target.username), "success")
+    if request.form.get("back") == "account":
+        return redirect(url_for("admin.edit_access", account_id=account_id))
+    return redirect(url_for("admin.list_personnel_blocks"))

@@ -11,6 +11,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -98,6 +99,18 @@ class AllowlistForm(FlaskForm):
         _l("网段（CIDR）"), validators=[DataRequired(_l("请输入网段，如 10.1.0.0/16"))]
     )
     note = StringField(_l("说明"), validators=[Length(max=128)])
+
+
+class LiftBlockForm(FlaskForm):
+    """Lifting a bulk-access block: the security administrator says why (audited)."""
+
+    reason = TextAreaField(
+        _l("解除理由"),
+        validators=[
+            DataRequired(_l("请写明解除限制的理由")),
+            Length(min=4, max=200, message=_l("理由请写 4 到 200 个字")),
+        ],
+    )
 
 
 class NotificationPreferencesForm(FlaskForm):

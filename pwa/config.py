@@ -10,6 +10,7 @@ import os
 from datetime import timedelta
 
 from auth.policies import SessionPolicy, ThrottlePolicy
+from pwa.domain.bulk_access import BulkAccessPolicy
 from pwa.domain.comparison import ComparisonPolicy
 from pwa.domain.items.routing import WorkflowPolicy
 from pwa.domain.push.subscriptions import SubscriptionPolicy
@@ -63,6 +64,9 @@ class Config:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # ⚙ attachments are limited to 10 MB each
     # ⚙ Deadlines, reservation validity, 催办 interval, batch-approvable types, attachments.
     WORKFLOW_POLICY = WorkflowPolicy()
+    # ⚙ Bulk personnel access: > 30 distinct persons in 10 min, > 200 a day, or 15 consecutive
+    # person ids asked for by id in 10 min block the account until the security admin lifts it.
+    BULK_ACCESS_POLICY = BulkAccessPolicy()
     # Proxies whose X-Forwarded-For we believe (CIDR list); nobody by default.
     TRUSTED_PROXIES: list[str] = []
 

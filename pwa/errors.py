@@ -53,7 +53,8 @@ def init_app(app: Flask) -> None:
     def _http_error(error: HTTPException) -> tuple[str, int, list] | HTTPException:
         if error.code is None or error.code < 400:
             return error  # redirects raised as exceptions pass through untouched
-        body, code = render_error(error.code)
+        # Some refusals say why (a blocked account, a network outside the allowlist).
+        body, code = render_error(error.code, getattr(error, "user_message", None))
         # Keep Allow (405), Retry-After (429/503) and the like; the body is ours.
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         return body, code, headers

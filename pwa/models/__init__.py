@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent
 from .base import Base
+from .bulk import PersonnelAccess, PersonnelGuard
 from .comparison import ComparisonRun
 from .enums import (
     Education,
@@ -44,6 +45,8 @@ from .unit import InternalDepartment, Unit, UnitAlias
 
 __all__ = [
     "ComparisonRun",
+    "PersonnelAccess",
+    "PersonnelGuard",
     "PushDelivery",
     "PushMessage",
     "PushPreference",

@@ -21,6 +21,7 @@ from auth.roles import Permission
 from auth.stepup_web import new_challenge, verify_fresh_totp
 from pwa import clock
 from pwa.audit_log import record_or_refuse
+from pwa.bulk_guard import admit_or_refuse, check_personnel_request
 from pwa.domain import personnel
 from pwa.domain.units import find_unit
 from pwa.extensions import db, secrets
@@ -29,6 +30,8 @@ from pwa.models import Person
 from pwa.rendering import render_page
 
 blueprint = Blueprint("personnel", __name__)
+# Every personnel page: the role's network allowlist again, and no page for a blocked account.
+blueprint.before_request(check_personnel_request)
 READ_PEOPLE = (Permission.VIEW_PERSONNEL, Permission.VIEW_LEADERSHIP)
 UNMASK_ACTION = "unmask_id_number"
 
@@ -63,9 +66,16 @@ def list_people(unit_id: int) -> str:
     if unit is None:
         abort(404)
     page = request.args.get("page", 1, type=db_int) or 1
-    record_or_refuse("personnel.list", object_type="unit", object_id=unit_id, detail={"page": page})
     people = personnel.list_personnel(
         db.session, unit_id, remit_of(identity), clock.today(), page=page
+    )
+    admit_or_refuse(
+        [row.person_id for row in people.rows],
+        direct=False,
+        event="personnel.list",
+        object_type="unit",
+        object_id=unit_id,
+        detail={"page": page},
     )
     return render_page(
         "personnel/list.html", block="results", unit=unit, people=people, remit=remit_of(identity)
@@ -81,7 +91,9 @@ def show_person(person_id: int) -> str:
     )
     if detail is None:
         abort(404)
-    record_or_refuse("personnel.read", object_type="person", object_id=person_id)
+    admit_or_refuse(
+        [person_id], direct=True, event="personnel.read", object_type="person", object_id=person_id
+    )
     return render_page("personnel/person.html", detail=detail, remit=remit_of(identity))
 
 
@@ -92,6 +104,7 @@ def _person_for_unmask(person_id: int) -> personnel.PersonDetail:
     )
     if detail is None:
         abort(404)
+    admit_or_refuse([person_id], direct=True)  # the page shows who it is: it counts
     return detail
 
 
@@ -160,12 +173,17 @@ def find_person() -> str | tuple[str, int]:
         record_or_refuse("personnel.find", outcome="invalid")
         form.id_number.errors.append(_("身份证号格式或校验位不正确，请核对后重新输入"))
         return render_template("personnel/find.html", form=form, error=None), 400
-    record_or_refuse(
-        "personnel.find",
-        outcome="found" if person_id else "not_found",
-        object_type="person",
-        object_id=person_id or "",
-    )
+    if person_id is not None:
+        admit_or_refuse(
+            [person_id],
+            direct=False,
+            event="personnel.find",
+            outcome="found",
+            object_type="person",
+            object_id=person_id,
+        )
+    else:
+        record_or_refuse("personnel.find", outcome="not_found", object_type="person")
     if person_id is None:
         return render_template(
             "personnel/find.html",

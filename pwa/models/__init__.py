@@ -1,6 +1,7 @@
 """Typed SQLAlchemy 2.x models, one module per aggregate; importing this registers them all."""
 
 from .audit import AuditEvent
+from .backup import BackupDrill
 from .base import Base
 from .enums import (
     Education,
@@ -42,6 +43,7 @@ from .search import UnitSearchName
 from .unit import InternalDepartment, Unit, UnitAlias
 
 __all__ = [
+    "BackupDrill",
     "PushDelivery",
     "PushMessage",
     "PushPreference",

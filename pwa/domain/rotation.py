@@ -72,11 +72,8 @@ def key_id_counts(session: Session, column: EncryptedColumn) -> dict[int, int]:
     """How many values of ``column`` are under each key id."""
     table = _table(column.table)
     value = table.c[column.column]
-    rows = session.execute(
-        select(_key_id_of(value), func.count())
-        .where(value.is_not(None))
-        .group_by(_key_id_of(value))
-    )
+    ids = select(_key_id_of(value).label("key_id")).where(value.is_not(None)).subquery()
+    rows = session.execute(select(ids.c.key_id, func.count()).group_by(ids.c.key_id))
     return {bytes(key_id)[0]: count for key_id, count in rows if key_id}
 
 

@@ -51,9 +51,10 @@ def key_ids(app) -> dict[str, dict[int, int]]:
 
 
 @pytest.fixture
-def populated(app):
+def populated(any_app):
     """The demo (persons, accounts with TOTP, items with a sealed ID number) plus a pending
     TOTP secret and a push subscription: one value in every encrypted column."""
+    app = any_app
     result = run(app, "seed-demo", "--scale", "tiny", "--as-of", "2026-06-01")
     assert result.exit_code == 0, result.output
     now = datetime.now(UTC)

@@ -313,3 +313,25 @@ def test_no_valid_id_number_in_the_database_file_or_the_backup(seeded_app, tmp_p
     for name in (database, Path(f"{database}-wal"), path, dump):
         if name.exists():
             assert idnumber.find_valid_numbers(name.read_bytes().decode("latin-1")) == [], name
+
+
+@pytest.mark.postgres
+def test_missing_or_mismatched_pg_dump_is_named_clearly(postgres_url, tmp_path, monkeypatch):
+    app = create_app(make_config(postgres_url))
+    try:
+        monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+        missing = run(app, "backup", "create", "--to", str(tmp_path / "out"))
+        assert missing.exit_code == 1 and "找不到 pg_dump" in missing.output
+        assert "postgresql-client-" in missing.output
+
+        # A client of another major version (a stand-in script that only reports one).
+        (tmp_path / "bin").mkdir()
+        fake = tmp_path / "bin" / "pg_dump"
+        fake.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n")
+        fake.chmod(0o755)
+        older = run(app, "backup", "create", "--to", str(tmp_path / "out"))
+        assert older.exit_code == 1 and "pg_dump 版本（9）与数据库服务器版本" in older.output
+        assert "Traceback" not in older.output
+        assert not list((tmp_path / "out").glob("*"))  # no file, not even a partial one
+    finally:
+        app.extensions["pwa.db"][0].dispose()

@@ -219,6 +219,7 @@ def push_deadlines() -> None:
 
 def init_app(app: Flask) -> None:
     from auth.cli import create_user, demo_accounts
+    from pwa.cli_backup import backup_cli, keys_cli
 
     app.cli.add_command(db_cli)
     app.cli.add_command(seed_demo)
@@ -227,3 +228,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(push_cli)
     app.cli.add_command(create_user)
     app.cli.add_command(demo_accounts)
+    app.cli.add_command(backup_cli)
+    app.cli.add_command(keys_cli)

@@ -38,6 +38,10 @@ class Config:
     SECRET_KEY: str | None = None
     DATA_KEY: str | None = None  # base64 of 32 bytes: AES-256-GCM for ID numbers, TOTP secrets
     INDEX_KEY: str | None = None  # base64 of ≥ 32 bytes: HMAC blind index of ID numbers
+    # Key rotation: "2:base64,1:base64", the first is current; DATA_KEY stays key id 1.
+    DATA_KEYS: str | None = None
+    BACKUP_KEY: str | None = None  # base64 of 32 bytes: AES-256-GCM of backups, ≠ DATA_KEY
+    BACKUP_DIR: str | None = None  # default: instance/backups (mount off-site storage here)
     GENERATE_MISSING_KEYS = False
 
     INSTANCE_PATH: str | None = None  # default: Flask's instance folder (./instance)
@@ -86,6 +90,9 @@ class Config:
         self.SECRET_KEY = os.environ.get("PWA_SECRET_KEY", self.SECRET_KEY)
         self.DATA_KEY = os.environ.get("PWA_DATA_KEY", self.DATA_KEY)
         self.INDEX_KEY = os.environ.get("PWA_INDEX_KEY", self.INDEX_KEY)
+        self.DATA_KEYS = os.environ.get("PWA_DATA_KEYS", self.DATA_KEYS)
+        self.BACKUP_KEY = os.environ.get("PWA_BACKUP_KEY", self.BACKUP_KEY)
+        self.BACKUP_DIR = os.environ.get("PWA_BACKUP_DIR") or self.BACKUP_DIR
         self.DATABASE_URL = os.environ.get("DATABASE_URL", self.DATABASE_URL)
         self.INSTANCE_PATH = os.environ.get("PWA_INSTANCE_PATH") or self.INSTANCE_PATH
         self.TRUSTED_PROXIES = _env_list("PWA_TRUSTED_PROXIES") or list(self.TRUSTED_PROXIES)
@@ -111,6 +118,7 @@ class TestConfig(DevelopmentConfig):
     SECRET_KEY = "test-secret-key-not-for-production-0123456789"  # noqa: S105 - public on purpose
     DATA_KEY = "dGVzdC1kYXRhLWtleS0zMi1ieXRlcy1sb25nLi4uLi4="
     INDEX_KEY = "dGVzdC1pbmRleC1rZXktMzItYnl0ZXMtbG9uZy4uLi4uLi4="
+    BACKUP_KEY = "dGVzdC1iYWNrdXAta2V5LTMyLWJ5dGVzLWxvbmcuLi4="
     VAPID_PRIVATE_KEY = "oZFJfbBdeQEuXoaivPavQafAQxak4oVPU51Z8uCXyXE"  # noqa: S105 - test only
     # The tests' fake push service listens on http://127.0.0.1.
     PUSH_SUBSCRIPTION_POLICY = SubscriptionPolicy(allow_insecure=True)

@@ -18,6 +18,7 @@ _KNOWN_KEYS = {
     TestConfig.DATA_KEY,
     TestConfig.INDEX_KEY,
     TestConfig.VAPID_PRIVATE_KEY,
+    TestConfig.BACKUP_KEY,
     "dev",
     "secret",
     "changeme",
@@ -52,13 +53,19 @@ def _random_b64(length: int) -> callable:
 
 
 def resolve_keys(config: Config, instance_path: Path) -> None:
-    """Fill SECRET_KEY, DATA_KEY and INDEX_KEY on ``config`` or fail with one clear line."""
+    """Fill SECRET_KEY, DATA_KEY, INDEX_KEY and BACKUP_KEY on ``config`` or fail with one
+    clear line."""
     generate = config.GENERATE_MISSING_KEYS
     wanted = {
         "SECRET_KEY": ("secret_key", lambda: secrets.token_urlsafe(48), "PWA_SECRET_KEY"),
         "DATA_KEY": ("data_key", _random_b64(32), "PWA_DATA_KEY"),
         "INDEX_KEY": ("index_key", _random_b64(32), "PWA_INDEX_KEY"),
+        "BACKUP_KEY": ("backup_key", _random_b64(32), "PWA_BACKUP_KEY"),
     }
+    if config.DATA_KEYS:  # the key list replaces the single key, which stays as id 1
+        del wanted["DATA_KEY"]
+        if not config.DATA_KEY:
+            config.DATA_KEY = _read_or_create(instance_path, "data_key", False, _random_b64(32))
     for attribute, (filename, make, env_name) in wanted.items():
         if not getattr(config, attribute):
             setattr(config, attribute, _read_or_create(instance_path, filename, generate, make))
@@ -69,6 +76,14 @@ def resolve_keys(config: Config, instance_path: Path) -> None:
             raise ConfigurationError(f"{env_name} 使用了公开的默认值，生产环境拒绝启动")
     if config.ENV_NAME == "production" and len(config.SECRET_KEY or "") < 32:
         raise ConfigurationError("PWA_SECRET_KEY 太短：至少 32 个字符")
+    cipher = field_cipher(config)
+    if config.ENV_NAME == "production" and any(
+        base64.b64encode(key).decode() in _KNOWN_KEYS for key in cipher.keys.values()
+    ):
+        raise ConfigurationError("PWA_DATA_KEYS 含有公开的默认值，生产环境拒绝启动")
+    backup = backup_key(config)
+    if any(backup == key for key in cipher.keys.values()):
+        raise ConfigurationError("PWA_BACKUP_KEY 不得与数据加密密钥（PWA_DATA_KEY）相同")
     _resolve_vapid(config, instance_path)
 
 
@@ -114,11 +129,43 @@ def _decode(value: str, name: str, minimum: int) -> bytes:
     return raw
 
 
-def field_cipher(config: Config) -> FieldCipher:
-    key = _decode(config.DATA_KEY or "", "PWA_DATA_KEY", 32)
+def _data_key(value: str, name: str) -> bytes:
+    key = _decode(value, name, 32)
     if len(key) != 32:
-        raise ConfigurationError("PWA_DATA_KEY 必须是 32 字节（base64 编码）")
-    return FieldCipher.single(key)
+        raise ConfigurationError(f"{name} 必须是 32 字节（base64 编码）")
+    return key
+
+
+def field_cipher(config: Config) -> FieldCipher:
+    """All data keys: ``PWA_DATA_KEYS`` ("2:base64,1:base64", the first is current) and
+    ``PWA_DATA_KEY`` as key id 1, so that old ciphertexts decrypt while they are rotated."""
+    keys: dict[int, bytes] = {}
+    current: int | None = None
+    for part in (config.DATA_KEYS or "").split(","):
+        if not part.strip():
+            continue
+        key_id, sep, value = part.strip().partition(":")
+        if not sep or not key_id.strip().isdigit() or not 0 < int(key_id) < 256:
+            raise ConfigurationError(
+                "PWA_DATA_KEYS 格式无效：应为 编号:base64,编号:base64（编号 1–255）"
+            )
+        if int(key_id) in keys:
+            raise ConfigurationError(f"PWA_DATA_KEYS 中密钥编号 {int(key_id)} 重复")
+        keys[int(key_id)] = _data_key(value.strip(), f"PWA_DATA_KEYS 中编号 {int(key_id)} 的密钥")
+        current = int(key_id) if current is None else current
+    if config.DATA_KEY:
+        legacy = _data_key(config.DATA_KEY, "PWA_DATA_KEY")
+        if keys.get(1, legacy) != legacy:
+            raise ConfigurationError("PWA_DATA_KEY 与 PWA_DATA_KEYS 中编号 1 的密钥不一致")
+        keys[1] = legacy
+    if not keys:
+        raise ConfigurationError("缺少密钥 PWA_DATA_KEY")
+    return FieldCipher(keys=keys, current_key_id=current if current is not None else 1)
+
+
+def backup_key(config: Config | dict) -> bytes:
+    value = config.get("BACKUP_KEY") if isinstance(config, dict) else config.BACKUP_KEY
+    return _data_key(value or "", "PWA_BACKUP_KEY")
 
 
 def blind_index(config: Config) -> BlindIndex:

@@ -1,6 +1,7 @@
 """Typed SQLAlchemy 2.x models, one module per aggregate; importing this registers them all."""
 
 from .audit import AuditEvent
+from .backup import BackupDrill
 from .base import Base
 from .bulk import PersonnelAccess, PersonnelGuard
 from .comparison import ComparisonRun
@@ -47,6 +48,7 @@ __all__ = [
     "ComparisonRun",
     "PersonnelAccess",
     "PersonnelGuard",
+    "BackupDrill",
     "PushDelivery",
     "PushMessage",
     "PushPreference",

@@ -24,6 +24,7 @@ def production(tmp_path, **values):
     config.SECRET_KEY = "s" * 48
     config.DATA_KEY = GOOD_KEY
     config.INDEX_KEY = base64.b64encode(os.urandom(32)).decode()
+    config.BACKUP_KEY = base64.b64encode(os.urandom(32)).decode()
     config.VAPID_PRIVATE_KEY = VapidKeys.generate()
     config.VAPID_SUBJECT = "mailto:ops@bianban.example"
     config.DATABASE_URL = f"sqlite:///{tmp_path}/p.sqlite3"

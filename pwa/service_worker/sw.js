@@ -31,6 +31,8 @@ self.addEventListener("install", (event) => {
 
 self.addEventListener("message", (event) => {
   if (event.data && event.data.type === "skip-waiting") self.skipWaiting();
+  // A page that loaded while this worker was still activating missed clients.claim().
+  if (event.data && event.data.type === "claim") event.waitUntil(self.clients.claim());
 });
 
 self.addEventListener("activate", (event) => {

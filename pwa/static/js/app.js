@@ -57,9 +57,14 @@
         .then(function (registration) {
           return new Promise(function (resolve) {
             var worker = registration.active;
-            if (worker.state === "activated") return resolve(worker.state);
+            var activated = function () {
+              // Loaded while the first worker was activating: ask it to take this page too.
+              if (!navigator.serviceWorker.controller) worker.postMessage({ type: "claim" });
+              resolve(worker.state);
+            };
+            if (worker.state === "activated") return activated();
             worker.addEventListener("statechange", function () {
-              if (worker.state === "activated") resolve(worker.state);
+              if (worker.state === "activated") activated();
             });
           });
         })

@@ -14,6 +14,8 @@ from pwa.domain.items.routing import WorkflowPolicy
 from pwa.domain.push.subscriptions import SubscriptionPolicy
 from pwa.domain.push.worker import WorkerPolicy
 
+MIN_AUDIT_RETENTION_DAYS = 180  # MLPS 2.0 level 3: audit records kept at least 6 months
+
 
 class ConfigurationError(SystemExit):
     """The app cannot start as configured. Exits with one readable line, not a traceback."""
@@ -21,6 +23,26 @@ class ConfigurationError(SystemExit):
     def __init__(self, message: str) -> None:
         super().__init__(f"配置错误：{message}")
         self.message = message
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name}={raw!r} 不是整数") from None
+
+
+def check_audit_retention(config: Config) -> None:
+    """Refuse to start when the audit log would be kept less than the minimum."""
+    days = config.AUDIT_RETENTION_DAYS
+    if days < MIN_AUDIT_RETENTION_DAYS:
+        raise ConfigurationError(
+            f"审计日志保留期限不得少于 {MIN_AUDIT_RETENTION_DAYS} 天"
+            f"（PWA_AUDIT_RETENTION_DAYS 当前为 {days} 天）"
+        )
 
 
 def _env_list(name: str) -> list[str]:
@@ -36,6 +58,9 @@ class Config:
     SECRET_KEY: str | None = None
     DATA_KEY: str | None = None  # base64 of 32 bytes: AES-256-GCM for ID numbers, TOTP secrets
     INDEX_KEY: str | None = None  # base64 of ≥ 32 bytes: HMAC blind index of ID numbers
+    # base64 of ≥ 32 bytes: HMAC-SHA256 key of the audit checkpoints. Kept outside the
+    # database, so whoever can rewrite the audit log cannot re-sign its checkpoints.
+    AUDIT_CHECKPOINT_KEY: str | None = None
     GENERATE_MISSING_KEYS = False
 
     INSTANCE_PATH: str | None = None  # default: Flask's instance folder (./instance)
@@ -75,10 +100,19 @@ class Config:
     PUSH_WORKER_POLICY = WorkerPolicy()
     PUSH_POLL_SECONDS = 1.0  # how often the worker looks at the outbox
 
+    # ⚙ The audit log is kept at least this long (MLPS: ≥ 180 days); less refuses to start.
+    AUDIT_RETENTION_DAYS = MIN_AUDIT_RETENTION_DAYS
+    # ⚙ The push worker signs an audit checkpoint this often (0: only cron or the CLI does).
+    AUDIT_CHECKPOINT_SECONDS = 3600
+
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("PWA_SECRET_KEY", self.SECRET_KEY)
         self.DATA_KEY = os.environ.get("PWA_DATA_KEY", self.DATA_KEY)
         self.INDEX_KEY = os.environ.get("PWA_INDEX_KEY", self.INDEX_KEY)
+        self.AUDIT_CHECKPOINT_KEY = os.environ.get(
+            "PWA_AUDIT_CHECKPOINT_KEY", self.AUDIT_CHECKPOINT_KEY
+        )
+        self.AUDIT_RETENTION_DAYS = _env_int("PWA_AUDIT_RETENTION_DAYS", self.AUDIT_RETENTION_DAYS)
         self.DATABASE_URL = os.environ.get("DATABASE_URL", self.DATABASE_URL)
         self.INSTANCE_PATH = os.environ.get("PWA_INSTANCE_PATH") or self.INSTANCE_PATH
         self.TRUSTED_PROXIES = _env_list("PWA_TRUSTED_PROXIES") or list(self.TRUSTED_PROXIES)
@@ -104,6 +138,7 @@ class TestConfig(DevelopmentConfig):
     SECRET_KEY = "test-secret-key-not-for-production-0123456789"  # noqa: S105 - public on purpose
     DATA_KEY = "dGVzdC1kYXRhLWtleS0zMi1ieXRlcy1sb25nLi4uLi4="
     INDEX_KEY = "dGVzdC1pbmRleC1rZXktMzItYnl0ZXMtbG9uZy4uLi4uLi4="
+    AUDIT_CHECKPOINT_KEY = "dGVzdC1hdWRpdC1jaGVja3BvaW50LWtleS0zMi1ieXRlcw=="
     VAPID_PRIVATE_KEY = "oZFJfbBdeQEuXoaivPavQafAQxak4oVPU51Z8uCXyXE"  # noqa: S105 - test only
     # The tests' fake push service listens on http://127.0.0.1.
     PUSH_SUBSCRIPTION_POLICY = SubscriptionPolicy(allow_insecure=True)

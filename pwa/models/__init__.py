@@ -1,6 +1,6 @@
 """Typed SQLAlchemy 2.x models, one module per aggregate; importing this registers them all."""
 
-from .audit import AuditEvent
+from .audit import AuditCheckpoint, AuditEvent
 from .base import Base
 from .enums import (
     Education,
@@ -59,6 +59,7 @@ __all__ = [
     "Verdict",
     "TaskOutcome",
     "TaskStage",
+    "AuditCheckpoint",
     "AuditEvent",
     "Base",
     "Education",

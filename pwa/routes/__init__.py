@@ -8,6 +8,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from pwa.routes import (
         approvals,
+        audit,
         declare,
         home,
         lookup,
@@ -23,3 +24,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(personnel.blueprint)
     app.register_blueprint(plumbing.blueprint)
     app.register_blueprint(notifications.blueprint)
+    app.register_blueprint(audit.blueprint)

@@ -24,6 +24,7 @@ ADMIN_PAGES = {
     "/admin/accounts/new": Role.SYSTEM_ADMIN,
     "/admin/security/accounts": Role.SECURITY_ADMIN,
     "/admin/security/ip-allowlist": Role.SECURITY_ADMIN,
+    "/audit/": Role.AUDIT_ADMIN,
 }
 
 

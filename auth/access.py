@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from flask import Flask, Response, current_app, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
@@ -182,7 +183,7 @@ def enforce_access() -> Response | None:
     view = current_app.view_functions[endpoint]
     access = "public" if endpoint == "static" else declared_access(view)
     if access is None:
-        raise Forbidden()  # deny by default
+        _deny("undeclared")  # deny by default
     if access == PUBLIC:
         return None
     if access == PRE_AUTH:
@@ -194,7 +195,7 @@ def enforce_access() -> Response | None:
         return _to_login()
     account = identity.account
     if not ip_permitted(account, client_ip()):
-        raise NetworkRefused()
+        _deny("ip", NetworkRefused)
     max_age: timedelta = current_app.config["PASSWORD_MAX_AGE"]
     if endpoint not in PASSWORD_CHANGE_ENDPOINTS and (
         account.must_change_password
@@ -202,10 +203,24 @@ def enforce_access() -> Response | None:
     ):
         return redirect(url_for("account.change_password"))
     if isinstance(access, Permission) and access not in identity.permissions:
-        raise Forbidden()
+        _deny("permission")
     if isinstance(access, frozenset) and not access & identity.permissions:
-        raise Forbidden()
+        _deny("permission")
     return None
+
+
+def _deny(reason: str, refusal: type[Forbidden] = Forbidden) -> NoReturn:
+    """403, recorded in the audit log (the refusal stands even if the log is down)."""
+    from pwa.audit_log import record_quietly  # pwa.audit_log reads the identity from here
+
+    record_quietly(
+        "access.denied",
+        outcome="denied",
+        object_type="endpoint",
+        object_id=request.endpoint or "",
+        detail={"method": request.method, "path": request.path[:200], "reason": reason},
+    )
+    raise refusal()
 
 
 def _to_login() -> Response:

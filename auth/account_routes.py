@@ -25,7 +25,7 @@ from auth.models import Account
 from auth.permissions import signed_in
 from auth.stepup_web import new_challenge, require_fresh_totp
 from auth.web import recovery_pepper, session_policy, translate
-from pwa import clock
+from pwa import audit_log, clock
 from pwa.domain.push import subscriptions as push_subscriptions
 from pwa.extensions import db
 from pwa.models import Region, Unit
@@ -75,11 +75,13 @@ def end_session() -> Response:
     if target not in owned:
         abort(404)  # someone else's session, or already ended: never say which
     if target == session.id_hash:
+        audit_log.record_quietly("account.session.end", detail={"own": True})
         session.end()
         return redirect(url_for("auth.login_password"))
     with db.write() as s:
         sessions.revoke(s, target, clock.now())
         push_subscriptions.remove_for_session(s, target)
+        audit_log.record(s, "account.session.end")
     flash(_("已结束该设备上的会话"), "success")
     return redirect(url_for("account.show_account"))
 
@@ -95,6 +97,7 @@ def change_password() -> str | Response:
             select(Account.password_hash).where(Account.id == account.id)
         )
         if not passwords.verify_password(stored_hash, form.current.data):
+            audit_log.record_or_refuse("account.password.change", outcome="bad_password")
             form.current.errors.append(_("当前密码不正确"))
         elif form.new.data != form.repeat.data:
             form.repeat.errors.append(_("两次输入的新密码不一致"))
@@ -108,6 +111,7 @@ def change_password() -> str | Response:
                         clock.now(),
                         keep_session_hash=session.id_hash,
                     )
+                    audit_log.record(s, "account.password.change")
             except UserFacingError as refused:
                 form.new.errors.append(translate(refused))
             else:
@@ -142,6 +146,7 @@ def regenerate_recovery_codes() -> str:
         return render_template("auth/recovery_confirm.html", form=form, error=g.step_up_error), 400
     with db.write() as s:
         codes = recovery.regenerate(s, current().account.id, recovery_pepper(), clock.now())
+        audit_log.record(s, "account.recovery_codes.regenerate")
     return render_template(
         "auth/recovery_codes.html",
         codes=codes,

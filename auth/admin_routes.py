@@ -36,7 +36,7 @@ from auth.models import Account, RoleIpAllowlist
 from auth.permissions import requires
 from auth.roles import BUSINESS_ROLES, Permission, Role, RoleClass
 from auth.web import translate
-from pwa import clock
+from pwa import audit_log, clock
 from pwa.audit_log import actor
 from pwa.domain import audit, bulk_access
 from pwa.extensions import db
@@ -54,18 +54,25 @@ def _account_or_404(session, account_id: int) -> Account:
     return account
 
 
-def _act(account_id: int, action, success: str) -> Response:
-    """Run one administrative action on another account, in one transaction."""
+def _act(account_id: int, event: str, action, success: str) -> Response:
+    """Run one administrative action on another account, in one transaction with its audit
+    record; a refusal is recorded too."""
     try:
         with db.write() as s:
             target = _account_or_404(s, account_id)
             actor = s.get(Account, current().account.id)
             action(s, target, actor)
+            audit_log.record(s, event, object_type="account", object_id=account_id)
     except UserFacingError as refused:
+        _audit_refusal(event, refused, object_type="account", object_id=account_id)
         flash(translate(refused), "error")
     else:
         flash(success, "success")
     return redirect(request_target(account_id))
+
+
+def _audit_refusal(event: str, refused: UserFacingError, **target) -> None:
+    audit_log.record_or_refuse(event, outcome="refused", detail={"reason": refused.msgid}, **target)
 
 
 def request_target(account_id: int) -> str:
@@ -108,7 +115,15 @@ def create_account() -> str | Response:
                     s, spec, created_by=s.get(Account, current().account.id), now=clock.now()
                 )
                 created_id = created.id
+                audit_log.record(
+                    s,
+                    "admin.account.create",
+                    object_type="account",
+                    object_id=created_id,
+                    detail={"username": created.username, "class": spec.account_class.value},
+                )
         except UserFacingError as refused:
+            _audit_refusal("admin.account.create", refused)
             field = form.password if "密码" in refused.msgid else form.username
             field.errors.append(translate(refused))
         else:
@@ -137,6 +152,7 @@ def show_account(account_id: int) -> str:
 def disable_account(account_id: int) -> Response:
     return _act(
         account_id,
+        "admin.account.disable",
         lambda s, t, a: accounts.disable(s, t, by=a, now=clock.now()),
         _("账户已停用，其全部会话已结束"),
     )
@@ -145,7 +161,12 @@ def disable_account(account_id: int) -> Response:
 @blueprint.post("/accounts/<int:account_id>/enable")
 @requires(Permission.MANAGE_ACCOUNTS)
 def enable_account(account_id: int) -> Response:
-    return _act(account_id, lambda s, t, a: accounts.enable(s, t, by=a), _("账户已启用"))
+    return _act(
+        account_id,
+        "admin.account.enable",
+        lambda s, t, a: accounts.enable(s, t, by=a),
+        _("账户已启用"),
+    )
 
 
 @blueprint.post("/accounts/<int:account_id>/reset-totp")
@@ -153,6 +174,7 @@ def enable_account(account_id: int) -> Response:
 def reset_totp(account_id: int) -> Response:
     return _act(
         account_id,
+        "admin.account.reset_totp",
         lambda s, t, a: accounts.reset_totp(s, t, by=a, now=clock.now()),
         _("动态码已重置：该用户下次登录时需重新绑定验证器，其全部会话已结束"),
     )
@@ -167,6 +189,7 @@ def reset_password(account_id: int) -> Response:
         return redirect(url_for("admin.show_account", account_id=account_id))
     return _act(
         account_id,
+        "admin.account.reset_password",
         lambda s, t, a: accounts.reset_password(s, t, form.password.data, by=a, now=clock.now()),
         _("密码已重置为临时密码，用户登录后须修改"),
     )
@@ -224,14 +247,11 @@ def edit_access(account_id: int) -> str | Response:
                     target = _account_or_404(s, account_id)
                     actor = s.get(Account, current().account.id)
                     region_id = int(form.region.data) if form.region.data and not unit_id else None
-                    accounts.set_jurisdiction(
-                        s, target, region_id=region_id, unit_id=unit_id, changed_by=actor
-                    )
-                    for role in wanted - target.role_set:
-                        accounts.grant_role(s, target, role, granted_by=actor, now=clock.now())
-                    for role in target.role_set - wanted:
-                        accounts.revoke_role(s, target, role, revoked_by=actor, now=clock.now())
+                    _change_access(s, target, actor, wanted, region_id, unit_id)
             except UserFacingError as refused:
+                _audit_refusal(
+                    "admin.access.change", refused, object_type="account", object_id=account_id
+                )
                 flash(translate(refused), "error")
             else:
                 flash(_("角色与管辖范围已更新，下一次请求起生效"), "success")
@@ -250,10 +270,33 @@ def edit_access(account_id: int) -> str | Response:
     )
 
 
+def _change_access(
+    s, target: Account, actor: Account, wanted: set[Role], region_id, unit_id
+) -> None:
+    """Jurisdiction and roles as the form asks, each change with its audit record."""
+    was = {"region": target.region_id, "unit": target.unit_id}
+    accounts.set_jurisdiction(s, target, region_id=region_id, unit_id=unit_id, changed_by=actor)
+    now, subject = clock.now(), {"object_type": "account", "object_id": target.id}
+    if was != {"region": region_id, "unit": unit_id}:
+        detail = {"region": region_id, "unit": unit_id, "was": was}
+        audit_log.record(s, "admin.jurisdiction.change", detail=detail, **subject)
+    for role in sorted(wanted - target.role_set):
+        accounts.grant_role(s, target, role, granted_by=actor, now=now)
+        audit_log.record(s, "admin.role.grant", detail={"role": role.value}, **subject)
+    for role in sorted(target.role_set - wanted):
+        accounts.revoke_role(s, target, role, revoked_by=actor, now=now)
+        audit_log.record(s, "admin.role.revoke", detail={"role": role.value}, **subject)
+
+
 @blueprint.post("/security/accounts/<int:account_id>/unlock")
 @requires(Permission.MANAGE_ROLES)
 def unlock_account(account_id: int) -> Response:
-    return _act(account_id, lambda s, t, a: admin.unlock_account(s, t, by=a), _("已解锁"))
+    return _act(
+        account_id,
+        "admin.account.unlock",
+        lambda s, t, a: admin.unlock_account(s, t, by=a),
+        _("已解锁"),
+    )
 
 
 @blueprint.route("/security/ip-allowlist", methods=["GET", "POST"])
@@ -264,7 +307,7 @@ def edit_allowlist() -> str | Response:
     if form.validate_on_submit():
         try:
             with db.write() as s:
-                admin.add_allowlist_entry(
+                entry = admin.add_allowlist_entry(
                     s,
                     Role(form.role.data),
                     form.cidr.data,
@@ -272,7 +315,17 @@ def edit_allowlist() -> str | Response:
                     by=s.get(Account, current().account.id),
                     now=clock.now(),
                 )
+                audit_log.record(
+                    s,
+                    "admin.allowlist.add",
+                    object_type="role",
+                    object_id=entry.role.value,
+                    detail={"cidr": entry.cidr},
+                )
         except UserFacingError as refused:
+            _audit_refusal(
+                "admin.allowlist.add", refused, object_type="role", object_id=form.role.data
+            )
             form.cidr.errors.append(translate(refused))
         else:
             flash(_("已添加访问网段，下一次请求起生效"), "success")
@@ -293,7 +346,16 @@ def delete_allowlist_entry(entry_id: int) -> Response:
         entry = s.get(RoleIpAllowlist, entry_id)
         if entry is None:
             abort(404)
-        if entry.role in current().roles:
+        own = entry.role in current().roles
+        audit_log.record(
+            s,
+            "admin.allowlist.delete",
+            outcome="refused" if own else "ok",
+            object_type="role",
+            object_id=entry.role.value,
+            detail={"cidr": entry.cidr},
+        )
+        if own:
             flash(_("不能修改自己所持角色的访问限制"), "error")
         else:
             s.delete(entry)

@@ -15,7 +15,8 @@ from auth.i18n import UserFacingError
 from auth.labels import ROLE_LABELS
 from auth.roles import Role
 from pwa import clock
-from pwa.cli import ensure_current_schema
+from pwa.cli import CLI_ACTOR, ensure_current_schema
+from pwa.domain import audit
 from pwa.extensions import db, secrets
 from pwa.models import Region, Unit
 
@@ -50,7 +51,7 @@ def create_user(
             if unit_id is None:
                 raise click.ClickException(f"找不到统一社会信用代码 {unit_code}")
         try:
-            accounts.create_account(
+            created = accounts.create_account(
                 s,
                 accounts.NewAccount(
                     username=username,
@@ -67,6 +68,15 @@ def create_user(
             )
         except UserFacingError as refused:
             raise click.ClickException(str(refused)) from None
+        audit.record(
+            s,
+            CLI_ACTOR,
+            "admin.account.create",
+            now=clock.now(),
+            object_type="account",
+            object_id=created.id,
+            detail={"username": created.username, "class": chosen.role_class.value},
+        )
     click.echo(
         f"已创建账户 {username}（{ROLE_LABELS[chosen]}）。首次登录时需签署保密承诺并绑定验证器。"
     )

@@ -35,8 +35,11 @@ class Outcome(StrEnum):
 @dataclass(frozen=True)
 class Result:
     outcome: Outcome
+    # The account the attempt was about, when it exists (for the audit log only: what the
+    # person is told never depends on it).
     account: Account | None = None
     locked_until: datetime | None = None
+    locked_now: bool = False  # this very failure set the lock
 
     @property
     def ok(self) -> bool:
@@ -54,17 +57,17 @@ def check_password(
     )
     matches = passwords.verify_password(account.password_hash if account else None, password)
     if lock is not None:
-        return Result(Outcome.LOCKED, locked_until=lock)
+        return Result(Outcome.LOCKED, account=account, locked_until=lock)
     if not matches or account is None:
         until = throttle.record_failure(session, key, now, policy)
         if until and account is not None:
             security_events.locked(session, account, security_events.LOCKED_PASSWORD, now)
-        return (
-            Result(Outcome.LOCKED, locked_until=until) if until else Result(Outcome.BAD_CREDENTIALS)
-        )
+        if until:
+            return Result(Outcome.LOCKED, account=account, locked_until=until, locked_now=True)
+        return Result(Outcome.BAD_CREDENTIALS, account=account)
     throttle.record_success(session, key)
     if account.disabled_at is not None:
-        return Result(Outcome.DISABLED)
+        return Result(Outcome.DISABLED, account=account)
     if passwords.needs_rehash(account.password_hash):
         account.password_hash = passwords.hash_password(password)
     return Result(Outcome.OK, account=account)
@@ -81,7 +84,7 @@ def _fail(
     account.failed_totp = (account.failed_totp or 0) + 1
     if until:
         security_events.locked(session, account, security_events.LOCKED_CODE, now)
-        return Result(Outcome.LOCKED, account=account, locked_until=until)
+        return Result(Outcome.LOCKED, account=account, locked_until=until, locked_now=True)
     return Result(outcome, account=account)
 
 

@@ -15,10 +15,28 @@ from auth.permissions import pre_auth, public
 from auth.qr import qr_svg
 from auth.sessions import Stage
 from auth.web import recovery_pepper, safe_next, session_policy, throttle_policy, translate
-from pwa import clock
+from pwa import audit_log, clock
 from pwa.extensions import db, secrets
 
 blueprint = Blueprint("auth", __name__, template_folder="templates")
+
+
+def _audit_attempt(s, event: str, result: login.Result, factor: str) -> None:
+    """One record per sign-in step, with the account it was about when that exists, and
+    one more when this very failure locked the account (never the password or the code)."""
+    who = audit_log.actor_for(result.account)
+    target = {"object_type": "account", "object_id": result.account.id} if result.account else {}
+    audit_log.record(s, event, who=who, outcome=result.outcome.value, **target)
+    if result.locked_now:
+        until = result.locked_until.isoformat() if result.locked_until else ""
+        audit_log.record(
+            s,
+            "auth.lockout",
+            who=who,
+            outcome="locked",
+            detail={"factor": factor, "until": until},
+            **target,
+        )
 
 
 def _after_password(account) -> Response:
@@ -63,6 +81,7 @@ def login_password() -> str | Response:
             account = result.account
             if result.ok:  # housekeeping where it is cheap: forget long-dead sessions
                 sessions.purge(s, clock.now(), session_policy())
+            _audit_attempt(s, "auth.login.password", result, "password")
         if result.ok and account is not None:
             next_target = safe_next(form.next.data)
             session.clear()
@@ -88,6 +107,7 @@ def verify_code() -> str | Response:
             result = login.check_code(
                 s, account, form.code.data, secrets.cipher, clock.now(), throttle_policy()
             )
+            _audit_attempt(s, "auth.login.code", result, "code")
         if result.ok:
             return _signed_in(account)
         error = translate(messages.failure(result))
@@ -107,6 +127,7 @@ def use_recovery_code() -> str | Response:
                 s, account, form.code.data, recovery_pepper(), clock.now(), throttle_policy()
             )
             left = recovery.remaining(s, account.id)
+            _audit_attempt(s, "auth.login.recovery", result, "code")
         if result.ok:
             flash(
                 _(
@@ -133,6 +154,13 @@ def accept_pledge() -> str | Response:
         with db.write() as s:
             account = s.get(Account, account.id)
             accounts.accept_pledge(account, clock.now())
+            audit_log.record(
+                s,
+                "auth.pledge",
+                who=audit_log.actor_for(account),
+                object_type="account",
+                object_id=account.id,
+            )
         return _after_password(account)
     return render_template("auth/pledge.html", form=form)
 
@@ -159,6 +187,7 @@ def enrol_totp() -> str | Response:
             if result.ok:
                 accounts.confirm_enrolment(s, account, secrets.cipher, clock.now())
                 codes = recovery.regenerate(s, account.id, recovery_pepper(), clock.now())
+            _audit_attempt(s, "auth.login.enrol", result, "code")
         if result.ok:
             session["stamp"] = account.security_stamp
             session.rotate(Stage.FULL, account.id)
@@ -192,7 +221,14 @@ def confirm_logout() -> str | Response:
 @blueprint.post("/logout")
 @public
 def logout() -> Response:
-    session.end()  # CSRFProtect has already refused a POST without a valid token
+    # CSRFProtect has already refused a POST without a valid token. Logging out never waits
+    # for the audit log: ending a session is always the safe thing to do.
+    if getattr(session, "stage", Stage.ANONYMOUS) is not Stage.ANONYMOUS:
+        who = audit_log.actor() if current().account else audit_log.actor_for(pending_account())
+        audit_log.record_quietly(
+            "auth.logout", who=who, object_type="account", object_id=session.account_id or ""
+        )
+    session.end()
     response = redirect(url_for("auth.login_password", logged_out=1))
     # Wipe what this browser holds for the site: caches, storage and cookies.
     response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'

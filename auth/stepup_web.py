@@ -21,7 +21,7 @@ from auth.access import current
 from auth.forms import StepUpForm
 from auth.models import Account
 from auth.web import throttle_policy, translate
-from pwa import clock
+from pwa import audit_log, clock
 from pwa.extensions import db, secrets
 
 
@@ -55,9 +55,32 @@ def verify_fresh_totp(action: str, bound_to: str, challenge_id: str, code: str) 
             )
         except stepup.StepUpError as refused:
             error = refused
+            _audit_refusal(s, refused, action, bound_to)
     if isinstance(error, stepup.StaleBinding):
         abort(409)
     return translate(error) if error is not None else None
+
+
+def _audit_refusal(s, refused: stepup.StepUpError, action: str, bound_to: str) -> None:
+    """A refused step-up: a wrong, expired or replayed code (and a lockout it caused), a
+    recovery-code session, a stale page. Written with the failure counters."""
+    result = refused.result
+    if result is not None:
+        outcome = result.outcome.value
+    else:
+        outcome = "stale" if isinstance(refused, stepup.StaleBinding) else "refused"
+    detail = {"action": action, "bound_to": bound_to}
+    audit_log.record(s, "auth.stepup", outcome=outcome, detail=detail)
+    if result is not None and result.locked_now:
+        until = result.locked_until.isoformat() if result.locked_until else ""
+        audit_log.record(
+            s,
+            "auth.lockout",
+            outcome="locked",
+            object_type="account",
+            object_id=current().account.id,
+            detail={"factor": "code", "until": until, "action": action},
+        )
 
 
 def require_fresh_totp(action: str, bound_to: Callable[..., str]) -> Callable:

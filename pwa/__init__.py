@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from pwa.config import Config, ConfigurationError, config_from_environment
+from pwa.config import Config, ConfigurationError, check_audit_retention, config_from_environment
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -22,6 +22,7 @@ def create_app(config: Config | None = None) -> Flask:
     keys.resolve_keys(config, Path(app.instance_path))
     if config.ENV_NAME == "production" and config.DEBUG:
         raise ConfigurationError("生产环境不得开启调试模式（DEBUG）")
+    check_audit_retention(config)
     if not config.DATABASE_URL:
         config.DATABASE_URL = f"sqlite:///{Path(app.instance_path) / config.DATABASE_FILENAME}"
     app.config.from_object(config)
@@ -31,7 +32,12 @@ def create_app(config: Config | None = None) -> Flask:
         db.init_app(app)
     except DatabaseURLError as exc:
         raise ConfigurationError(str(exc)) from None
-    secrets.init_app(app, keys.field_cipher(config), keys.blind_index(config))
+    secrets.init_app(
+        app,
+        keys.field_cipher(config),
+        keys.blind_index(config),
+        audit_key=keys.audit_checkpoint_key(config),
+    )
     csrf.init_app(app)
     htmx.init_app(app)
     i18n.init_app(app)

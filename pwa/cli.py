@@ -12,9 +12,12 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from pwa import clock, migrate
+from pwa.domain import audit
 from pwa.extensions import db, secrets
 
 db_cli = AppGroup("db", help="数据库结构迁移。")
+# Who the audit log names for what an operator does on the command line.
+CLI_ACTOR = audit.Actor(account_id=None, role="system", ip="", request_id="cli")
 
 
 def _fail_unreachable(exc: OperationalError) -> None:
@@ -154,7 +157,6 @@ def items_cli() -> None:
 @with_appcontext
 def items_expire() -> None:
     """把预占编制已过有效期的用编申请标为“已过期”（建议每天运行一次）。"""
-    from pwa.domain import audit
     from pwa.domain.items import effects, service
 
     ensure_current_schema()
@@ -162,7 +164,7 @@ def items_expire() -> None:
         clock=service.Clock(clock.now(), clock.today()),
         keys=effects.Keys(secrets.cipher, secrets.blind_index),
         policy=current_app.config["WORKFLOW_POLICY"],
-        actor=audit.Actor(account_id=None, role="system", ip="", request_id="cli"),
+        actor=CLI_ACTOR,
     )
     with db.write() as session:
         count = service.expire_reservations(session, ctx)
@@ -219,6 +221,7 @@ def push_deadlines() -> None:
 
 def init_app(app: Flask) -> None:
     from auth.cli import create_user, demo_accounts
+    from pwa.audit_cli import audit_cli
     from pwa.cli_backup import backup_cli, keys_cli
 
     app.cli.add_command(db_cli)
@@ -230,3 +233,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_accounts)
     app.cli.add_command(backup_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(audit_cli)

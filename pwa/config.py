@@ -16,6 +16,8 @@ from pwa.domain.items.routing import WorkflowPolicy
 from pwa.domain.push.subscriptions import SubscriptionPolicy
 from pwa.domain.push.worker import WorkerPolicy
 
+MIN_AUDIT_RETENTION_DAYS = 180  # MLPS 2.0 level 3: audit records kept at least 6 months
+
 
 class ConfigurationError(SystemExit):
     """The app cannot start as configured. Exits with one readable line, not a traceback."""
@@ -23,6 +25,26 @@ class ConfigurationError(SystemExit):
     def __init__(self, message: str) -> None:
         super().__init__(f"配置错误：{message}")
         self.message = message
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name}={raw!r} 不是整数") from None
+
+
+def check_audit_retention(config: Config) -> None:
+    """Refuse to start when the audit log would be kept less than the minimum."""
+    days = config.AUDIT_RETENTION_DAYS
+    if days < MIN_AUDIT_RETENTION_DAYS:
+        raise ConfigurationError(
+            f"审计日志保留期限不得少于 {MIN_AUDIT_RETENTION_DAYS} 天"
+            f"（PWA_AUDIT_RETENTION_DAYS 当前为 {days} 天）"
+        )
 
 
 def _env_list(name: str) -> list[str]:
@@ -42,6 +64,9 @@ class Config:
     DATA_KEYS: str | None = None
     BACKUP_KEY: str | None = None  # base64 of 32 bytes: AES-256-GCM of backups, ≠ DATA_KEY
     BACKUP_DIR: str | None = None  # default: instance/backups (mount off-site storage here)
+    # base64 of ≥ 32 bytes: HMAC-SHA256 key of the audit checkpoints. Kept outside the
+    # database, so whoever can rewrite the audit log cannot re-sign its checkpoints.
+    AUDIT_CHECKPOINT_KEY: str | None = None
     GENERATE_MISSING_KEYS = False
 
     INSTANCE_PATH: str | None = None  # default: Flask's instance folder (./instance)
@@ -86,6 +111,11 @@ class Config:
     # ⚙ 数据比对: ≤ 50 rows a request, ≤ 500 a day, an alert after 20 misses in a day.
     COMPARISON_POLICY = ComparisonPolicy()
 
+    # ⚙ The audit log is kept at least this long (MLPS: ≥ 180 days); less refuses to start.
+    AUDIT_RETENTION_DAYS = MIN_AUDIT_RETENTION_DAYS
+    # ⚙ The push worker signs an audit checkpoint this often (0: only cron or the CLI does).
+    AUDIT_CHECKPOINT_SECONDS = 3600
+
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("PWA_SECRET_KEY", self.SECRET_KEY)
         self.DATA_KEY = os.environ.get("PWA_DATA_KEY", self.DATA_KEY)
@@ -93,6 +123,10 @@ class Config:
         self.DATA_KEYS = os.environ.get("PWA_DATA_KEYS", self.DATA_KEYS)
         self.BACKUP_KEY = os.environ.get("PWA_BACKUP_KEY", self.BACKUP_KEY)
         self.BACKUP_DIR = os.environ.get("PWA_BACKUP_DIR") or self.BACKUP_DIR
+        self.AUDIT_CHECKPOINT_KEY = os.environ.get(
+            "PWA_AUDIT_CHECKPOINT_KEY", self.AUDIT_CHECKPOINT_KEY
+        )
+        self.AUDIT_RETENTION_DAYS = _env_int("PWA_AUDIT_RETENTION_DAYS", self.AUDIT_RETENTION_DAYS)
         self.DATABASE_URL = os.environ.get("DATABASE_URL", self.DATABASE_URL)
         self.INSTANCE_PATH = os.environ.get("PWA_INSTANCE_PATH") or self.INSTANCE_PATH
         self.TRUSTED_PROXIES = _env_list("PWA_TRUSTED_PROXIES") or list(self.TRUSTED_PROXIES)
@@ -119,6 +153,7 @@ class TestConfig(DevelopmentConfig):
     DATA_KEY = "dGVzdC1kYXRhLWtleS0zMi1ieXRlcy1sb25nLi4uLi4="
     INDEX_KEY = "dGVzdC1pbmRleC1rZXktMzItYnl0ZXMtbG9uZy4uLi4uLi4="
     BACKUP_KEY = "dGVzdC1iYWNrdXAta2V5LTMyLWJ5dGVzLWxvbmcuLi4="
+    AUDIT_CHECKPOINT_KEY = "dGVzdC1hdWRpdC1jaGVja3BvaW50LWtleS0zMi1ieXRlcw=="
     VAPID_PRIVATE_KEY = "oZFJfbBdeQEuXoaivPavQafAQxak4oVPU51Z8uCXyXE"  # noqa: S105 - test only
     # The tests' fake push service listens on http://127.0.0.1.
     PUSH_SUBSCRIPTION_POLICY = SubscriptionPolicy(allow_insecure=True)

@@ -63,8 +63,11 @@ class Database:
 class Secrets:
     """The data-protection keys, decoded once per app."""
 
-    def init_app(self, app: Flask, cipher: FieldCipher, index: BlindIndex) -> None:
+    def init_app(
+        self, app: Flask, cipher: FieldCipher, index: BlindIndex, *, audit_key: bytes
+    ) -> None:
         app.extensions["pwa.secrets"] = (cipher, index)
+        app.extensions["pwa.audit_key"] = audit_key
 
     @property
     def cipher(self) -> FieldCipher:
@@ -73,6 +76,11 @@ class Secrets:
     @property
     def blind_index(self) -> BlindIndex:
         return current_app.extensions["pwa.secrets"][1]
+
+    @property
+    def audit_checkpoint_key(self) -> bytes:
+        """HMAC key of the audit checkpoints (never stored in the database)."""
+        return current_app.extensions["pwa.audit_key"]
 
 
 db = Database()

@@ -17,6 +17,7 @@ _KNOWN_KEYS = {
     TestConfig.SECRET_KEY,
     TestConfig.DATA_KEY,
     TestConfig.INDEX_KEY,
+    TestConfig.AUDIT_CHECKPOINT_KEY,
     TestConfig.VAPID_PRIVATE_KEY,
     TestConfig.BACKUP_KEY,
     "dev",
@@ -53,14 +54,19 @@ def _random_b64(length: int) -> callable:
 
 
 def resolve_keys(config: Config, instance_path: Path) -> None:
-    """Fill SECRET_KEY, DATA_KEY, INDEX_KEY and BACKUP_KEY on ``config`` or fail with one
-    clear line."""
+    """Fill SECRET_KEY, DATA_KEY, INDEX_KEY, BACKUP_KEY and AUDIT_CHECKPOINT_KEY on ``config``
+    or fail with one clear line."""
     generate = config.GENERATE_MISSING_KEYS
     wanted = {
         "SECRET_KEY": ("secret_key", lambda: secrets.token_urlsafe(48), "PWA_SECRET_KEY"),
         "DATA_KEY": ("data_key", _random_b64(32), "PWA_DATA_KEY"),
         "INDEX_KEY": ("index_key", _random_b64(32), "PWA_INDEX_KEY"),
         "BACKUP_KEY": ("backup_key", _random_b64(32), "PWA_BACKUP_KEY"),
+        "AUDIT_CHECKPOINT_KEY": (
+            "audit_checkpoint_key",
+            _random_b64(32),
+            "PWA_AUDIT_CHECKPOINT_KEY",
+        ),
     }
     if config.DATA_KEYS:  # the key list replaces the single key, which stays as id 1
         del wanted["DATA_KEY"]
@@ -170,3 +176,7 @@ def backup_key(config: Config | dict) -> bytes:
 
 def blind_index(config: Config) -> BlindIndex:
     return BlindIndex(_decode(config.INDEX_KEY or "", "PWA_INDEX_KEY", 32))
+
+
+def audit_checkpoint_key(config: Config) -> bytes:
+    return _decode(config.AUDIT_CHECKPOINT_KEY or "", "PWA_AUDIT_CHECKPOINT_KEY", 32)

@@ -69,6 +69,20 @@ def run_round(app: Flask, worker: Worker) -> Round:
         return worker.run_once(clock.now())
 
 
+def _audit_checkpoint() -> None:
+    """The worker is the app's one long-running process: it also signs the audit chain's
+    checkpoints (as `flask --app pwa audit checkpoint` would); never fatal to the worker."""
+    from pwa.audit_log import write_checkpoint
+    from pwa.domain.audit_verify import ChainBroken
+
+    try:
+        write_checkpoint()
+    except ChainBroken as broken:
+        log.error("audit chain broken, no checkpoint written: %s", broken)
+    except Exception:  # noqa: BLE001 - a database restart must not end the worker
+        log.exception("audit checkpoint failed")
+
+
 def serve(
     app: Flask,
     worker: Worker,
@@ -89,9 +103,13 @@ def serve(
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-    next_scan = 0.0
+    next_scan = next_checkpoint = 0.0
+    checkpoint_every = app.config["AUDIT_CHECKPOINT_SECONDS"]
     while not stopping.is_set():
         busy = False
+        if checkpoint_every and time.monotonic() >= next_checkpoint:
+            next_checkpoint = time.monotonic() + checkpoint_every
+            _audit_checkpoint()
         try:
             if time.monotonic() >= next_scan:
                 worker.queue_deadlines(clock.now(), clock.today(), zone(app))

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy 2.x models, one module per aggregate; importing this registers them all."""
 
-from .audit import AuditEvent
+from .audit import AuditCheckpoint, AuditEvent
 from .backup import BackupDrill
 from .base import Base
 from .bulk import PersonnelAccess, PersonnelGuard
@@ -66,6 +66,7 @@ __all__ = [
     "Verdict",
     "TaskOutcome",
     "TaskStage",
+    "AuditCheckpoint",
     "AuditEvent",
     "Base",
     "Education",

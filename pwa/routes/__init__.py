@@ -8,6 +8,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from pwa.routes import (
         approvals,
+        audit,
         comparison,
         declare,
         home,
@@ -27,3 +28,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications.blueprint)
     app.register_blueprint(comparison.blueprint)
     app.register_blueprint(shell.blueprint)
+    app.register_blueprint(audit.blueprint)

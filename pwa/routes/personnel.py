@@ -116,6 +116,10 @@ def _unmask_binding(person_id: int) -> str:
 @requires(Permission.VIEW_PERSONNEL)
 def confirm_unmask(person_id: int) -> str:
     detail = _person_for_unmask(person_id)
+    # The page names the person: a personnel read like any other.
+    record_or_refuse(
+        "personnel.read", object_type="person", object_id=person_id, detail={"page": "unmask"}
+    )
     form = new_challenge(UNMASK_ACTION, _unmask_binding(person_id))
     unmask = UnmaskForm(formdata=None, challenge=form.challenge.data)
     return render_template("personnel/unmask.html", detail=detail, form=unmask, error=None)

@@ -25,6 +25,7 @@ def production(tmp_path, **values):
     config.DATA_KEY = GOOD_KEY
     config.INDEX_KEY = base64.b64encode(os.urandom(32)).decode()
     config.BACKUP_KEY = base64.b64encode(os.urandom(32)).decode()
+    config.AUDIT_CHECKPOINT_KEY = base64.b64encode(os.urandom(32)).decode()
     config.VAPID_PRIVATE_KEY = VapidKeys.generate()
     config.VAPID_SUBJECT = "mailto:ops@bianban.example"
     config.DATABASE_URL = f"sqlite:///{tmp_path}/p.sqlite3"
@@ -49,6 +50,10 @@ def test_production_starts_with_real_keys(tmp_path):
         ("DATA_KEY", TestConfig.DATA_KEY, "默认值"),
         ("DATA_KEY", "not base64!", "base64"),
         ("INDEX_KEY", None, "PWA_INDEX_KEY"),
+        ("AUDIT_CHECKPOINT_KEY", None, "PWA_AUDIT_CHECKPOINT_KEY"),
+        ("AUDIT_CHECKPOINT_KEY", TestConfig.AUDIT_CHECKPOINT_KEY, "默认值"),
+        ("AUDIT_CHECKPOINT_KEY", base64.b64encode(b"short").decode(), "太短"),
+        ("AUDIT_RETENTION_DAYS", 179, "不得少于 180 天"),
         ("VAPID_PRIVATE_KEY", None, "PWA_VAPID_PRIVATE_KEY"),
         ("VAPID_PRIVATE_KEY", TestConfig.VAPID_PRIVATE_KEY, "测试值"),
         ("VAPID_PRIVATE_KEY", "not-a-key", "P-256"),
@@ -74,7 +79,8 @@ def test_development_generates_keys_once_into_the_instance_folder(tmp_path):
     second = create_app(again)
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
     assert first.config["VAPID_PRIVATE_KEY"] == second.config["VAPID_PRIVATE_KEY"]
-    for name in ("data_key", "vapid_private_key"):
+    assert first.config["AUDIT_CHECKPOINT_KEY"] == second.config["AUDIT_CHECKPOINT_KEY"]
+    for name in ("data_key", "vapid_private_key", "audit_checkpoint_key"):
         key_file = tmp_path / "instance" / "keys" / name
         assert oct(key_file.stat().st_mode & 0o777) == "0o600"
 
@@ -131,6 +137,34 @@ def test_malformed_database_url_gives_one_line_not_a_traceback(tmp_path):
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "DATABASE_URL" in lines[0]
     assert "hunter2" not in result.stderr
+
+
+@pytest.mark.parametrize("days", [0, 30, 179])
+def test_an_audit_retention_below_180_days_refuses_to_start(tmp_path, days):
+    config = DevelopmentConfig()
+    config.DATABASE_URL = f"sqlite:///{tmp_path}/d.sqlite3"
+    config.INSTANCE_PATH = str(tmp_path / "instance")
+    config.AUDIT_RETENTION_DAYS = days
+    with pytest.raises(ConfigurationError) as refused:
+        create_app(config)
+    assert f"审计日志保留期限不得少于 180 天（PWA_AUDIT_RETENTION_DAYS 当前为 {days} 天）" in str(
+        refused.value
+    )
+
+
+def test_the_audit_retention_comes_from_the_environment(tmp_path, monkeypatch):
+    assert DevelopmentConfig().AUDIT_RETENTION_DAYS == 180
+    monkeypatch.setenv("PWA_AUDIT_RETENTION_DAYS", "365")
+    assert DevelopmentConfig().AUDIT_RETENTION_DAYS == 365
+    monkeypatch.setenv("PWA_AUDIT_RETENTION_DAYS", "半年")
+    with pytest.raises(ConfigurationError, match="PWA_AUDIT_RETENTION_DAYS"):
+        DevelopmentConfig()
+
+
+def test_a_short_audit_retention_in_the_environment_stops_the_command_line(tmp_path):
+    result = run_flask(tmp_path, "db", "current", PWA_AUDIT_RETENTION_DAYS="90")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "不得少于 180 天" in result.stderr and "90" in result.stderr
 
 
 def test_unknown_environment_name_is_refused(tmp_path):

@@ -25,6 +25,7 @@ ADMIN_PAGES = {
     "/admin/security/accounts": Role.SECURITY_ADMIN,
     "/admin/security/ip-allowlist": Role.SECURITY_ADMIN,
     "/admin/security/personnel-blocks": Role.SECURITY_ADMIN,
+    "/audit/": Role.AUDIT_ADMIN,
 }
 
 

@@ -21,7 +21,7 @@ from auth.roles import Permission
 from auth.web import translate
 from pwa import clock
 from pwa.audit_log import actor
-from pwa.domain import audit, comparison, idnumber
+from pwa.domain import audit, comparison, comparison_files, idnumber
 from pwa.domain.units import find_unit
 from pwa.extensions import db, secrets
 from pwa.inputs import db_int
@@ -106,11 +106,11 @@ def compare_form() -> tuple[str, int]:
     return _page(ComparisonForm(), unit=unit)
 
 
-def _read_rows(form: ComparisonForm, limit: int) -> list[comparison.Row]:
+def _read_rows(form: ComparisonForm, limit: int) -> list[comparison_files.Row]:
     upload = request.files.get("upload")
     if upload is not None and upload.filename:
-        return comparison.read_upload(upload.filename, upload.read(), limit, _policy())
-    return comparison.parse_text(form.ids.data or "", limit)
+        return comparison_files.read_upload(upload.filename, upload.read(), limit, _policy())
+    return comparison_files.parse_text(form.ids.data or "", limit)
 
 
 @blueprint.post("/compare")
@@ -177,10 +177,10 @@ def _download(outcome: comparison.Outcome, kind: str) -> Response:
     extras = max((len(row.extra) for row, _a in outcome.rows), default=0)
     headers = [_("身份证号"), _("姓名"), *[""] * extras, _("比对结果")]
     if kind == "xlsx":
-        body = comparison.as_xlsx(outcome, labels, headers)
+        body = comparison_files.as_xlsx(outcome, labels, headers)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        body = comparison.as_csv(outcome, labels, headers)
+        body = comparison_files.as_csv(outcome, labels, headers)
         mimetype = "text/csv"
     stamp = clock.now().strftime("%Y%m%d-%H%M%S")
     response = Response(body, mimetype=mimetype)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from auth.models import Account, KnownDevice, SecurityNotice
 from auth.roles import Role
+from pwa import push_runtime
 from pwa.domain.push import outbox
 from pwa.domain.push.categories import Category
 from pwa.domain.push.sender import VapidKeys
@@ -202,7 +203,7 @@ def test_a_tap_opens_the_target_for_its_own_account_only(staff, web_app, clock):
             [staff_id],
             Category.TASK,
             now=clock.now,
-            zone=__import__("zoneinfo").ZoneInfo("Asia/Shanghai"),
+            zone=push_runtime.zone(web_app),
             target="/items/42",
         )
         token = s.scalar(select(PushMessage.token))
